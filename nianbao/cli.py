@@ -1,0 +1,30 @@
+"""The ``nianbao`` command: a thin registry of subcommands over the library.
+
+Each part owns its commands in its own ``cli`` module; this file only collects them.
+"""
+
+from __future__ import annotations
+
+import click
+
+from nianbao import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nianbao")
+def main() -> None:
+    """nianbao (年报): find, read and audit annual reports on government information disclosure."""
+
+
+def _register() -> None:
+    from parsers.cli import parse
+    from storage.cli import export, ingest
+
+    for cmd in (parse, ingest, export):
+        main.add_command(cmd)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

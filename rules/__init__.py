@@ -1,0 +1,9 @@
+"""Rules: reports (and their history) to findings. See ``../shared/domain/rules.md``.
+
+Each rule is a small function registered by name with :func:`rule`; :func:`audit` runs every
+single-report rule.  Rules never fetch, never parse, never store.
+"""
+
+from __future__ import annotations
+
+from rules.registry import AuditContext, audit, rule, RULES  # noqa: F401
