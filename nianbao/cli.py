@@ -17,10 +17,12 @@ def main() -> None:
 
 
 def _register() -> None:
+    from crawler.cli import crawl, demo
     from parsers.cli import parse
+    from regions.cli import sites
     from storage.cli import export, ingest
 
-    for cmd in (parse, ingest, export):
+    for cmd in (parse, ingest, export, sites, crawl, demo):
         main.add_command(cmd)
 
 

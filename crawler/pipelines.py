@@ -1,0 +1,227 @@
+"""Item pipeline: store every document, read it, audit it, save the report (one concern: persistence).
+
+For each candidate report (page + attachments) the pipeline stores the raw bytes of every
+document (``Store.add_document``), reads each with ``parsers.read`` (in a worker thread, so
+the downloads go on), keeps the best reading as the report, attributes it to the right agency
+(:mod:`crawler.attribution`), audits it (``rules.audit``) and saves it (``Store.save_report``).
+It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_PARSE_IN_THREAD``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter, defaultdict
+from typing import Any
+
+from scrapy.exceptions import NotConfigured
+from twisted.internet import threads
+
+from crawler.attribution import attribute, site_for_url
+from crawler.items import DocumentItem, ReportItem
+from crawler.sites import Site
+from nianbao.model import Report
+
+log = logging.getLogger(__name__)
+
+WEB_DATE_SOURCES = ("meta", "visible", "url")
+
+
+def _cells_read(report: Report) -> int:
+    return sum(1 for *_, c in report.cells() if c.status == "ok")
+
+
+def best_reading(readings: list[tuple[DocumentItem, Report]]) -> tuple[DocumentItem, Report] | None:
+    """The reading that best represents the report: a report over a non-report, then most cells read."""
+    if not readings:
+        return None
+    return max(
+        enumerate(readings),
+        key=lambda ir: (ir[1][1].is_report, _cells_read(ir[1][1]), len(ir[1][1].sections), -ir[0]),
+    )[1]
+
+
+def adopt_page_date(report: Report, page: Report | None) -> None:
+    """An attachment is public from the day its article page was: take the page's web date."""
+    if page is None or page is report or not page.published:
+        return
+    if page.published_source in WEB_DATE_SOURCES and report.published_source not in WEB_DATE_SOURCES:
+        report.published = page.published
+        report.published_source = page.published_source
+        report.dates = list(page.dates) + [d for d in report.dates if d not in page.dates]
+        report.notes.append("publication date taken from the article page that links the attachment")
+
+
+def _publisher_kind(name: str | None, level: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        from rules.deadlines import publisher_kind
+    except ImportError:
+        return None
+    try:
+        return publisher_kind(name, level)
+    except Exception:  # noqa: BLE001 - a rules bug must not lose the report
+        return None
+
+
+class StorePipeline:
+    def __init__(self, crawler, db_path: str):
+        from storage.store import Store
+
+        self.crawler = crawler
+        self.store = Store(db_path)
+        self.in_thread = crawler.settings.getbool("NIANBAO_PARSE_IN_THREAD", True)
+        self.run_id: int | None = None
+        self.per_portal: dict[int, Counter] = defaultdict(Counter)
+        self.stored_reports: list[dict[str, Any]] = []
+        self.started = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        db = crawler.settings.get("NIANBAO_DB")
+        if not db:
+            raise NotConfigured("NIANBAO_DB is not set")
+        pipe = cls(crawler, db)
+        crawler.nianbao_pipeline = pipe  # the CLI's progress line reads its counters
+        return pipe
+
+    @property
+    def spider(self):
+        return self.crawler.spider
+
+    def open_spider(self) -> None:
+        params = {"sites": len(self.spider.sites), "portals": len(self.spider.portals)}
+        self.run_id = self.crawler.settings.getint("NIANBAO_RUN_ID") or self.store.start_run("crawl", params)
+        for site in self.spider.sites:
+            try:
+                self.store.upsert_site(
+                    site.url, agency=site.agency, level=site.level, region=site.region, parent=site.parent
+                )
+            except Exception as exc:  # noqa: BLE001 - one bad row must not stop the crawl
+                log.warning("站点 %s（%s）无法登记：%s", site.agency, site.url, exc)
+
+    def close_spider(self) -> None:
+        stats = dict(self.crawler.stats.get_stats())
+        clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
+        for i, counts in self.per_portal.items():
+            portal = self.spider.portals[i]
+            self.store.record_run_site(self.run_id, portal.url, stats=dict(counts), agency=portal.sites[0].agency,
+                                       health="ok" if counts.get("reports") else "no_reports")  # fmt: skip
+        if not self.crawler.settings.getint("NIANBAO_RUN_ID"):
+            self.store.finish_run(self.run_id, clean)
+        if self.spider.journal is not None:
+            self.spider.journal.close()
+        self.store.close()
+
+    # --- one candidate report ------------------------------------------------------------
+
+    async def process_item(self, item: ReportItem) -> ReportItem:
+        from scrapy.utils.defer import maybe_deferred_to_future
+
+        portal = self.spider.portals[item.portal]
+        page_url = item.documents[0].url
+        hint = site_for_url(page_url, self.spider.sites) or (portal.sites[0] if len(portal.sites) == 1 else None)
+        refs = []
+        for doc in item.documents:
+            try:
+                ref = self.store.add_document(
+                    doc.url, doc.body, final_url=doc.final_url, status=doc.status, headers=doc.headers,
+                    content_type=doc.content_type, fetched_at=doc.fetched_at, referrer=doc.referrer,
+                    link_text=doc.link_text or item.link_text, list_date=item.list_date,
+                    agency_hint=hint.agency if hint else None, site=portal.url, run_id=self.run_id,
+                )  # fmt: skip
+            except Exception as exc:  # noqa: BLE001
+                log.error("文档 %s 无法保存：%s", doc.url, exc)
+                ref = None
+            refs.append(ref)
+        self.per_portal[item.portal]["documents"] += len(item.documents)
+        usable = [(d, r) for d, r in zip(item.documents, refs, strict=True) if r is not None and r.version_id]
+        if not usable:
+            return item
+        if self.in_thread:
+            readings = await maybe_deferred_to_future(threads.deferToThread(self._read_all, item, usable, hint))
+        else:
+            readings = self._read_all(item, usable, hint)
+        self._save(item, portal.sites, hint, readings)
+        if self.spider.journal is not None:
+            self.spider.journal.mark(page_url)
+        return item
+
+    def _read_all(self, item: ReportItem, usable: list, hint: Site | None) -> list[tuple[DocumentItem, Report, Any]]:
+        import parsers
+
+        out = []
+        for doc, ref in usable:
+            hints = {
+                "agency": hint.agency if hint else None,
+                "title": item.title or None,
+                "link_text": doc.link_text or item.link_text or None,
+                "list_date": item.list_date,
+            }
+            try:
+                report = parsers.read(
+                    doc.body, doc.url, url=doc.url, content_type=doc.content_type,
+                    hints={k: v for k, v in hints.items() if v},
+                )  # fmt: skip
+            except Exception as exc:  # noqa: BLE001 - parsers promise not to raise; be safe anyway
+                log.error("文档 %s 无法解析：%s", doc.url, exc)
+                continue
+            out.append((doc, report, ref))
+        return out
+
+    def _save(self, item: ReportItem, portal_sites: tuple[Site, ...], hint: Site | None, readings: list) -> None:
+        from rules.registry import AuditContext, audit
+        from storage.store import canonical_url, to_date
+
+        best = best_reading([(d, r) for d, r, _ in readings])
+        if best is None:
+            return
+        doc, report = best
+        ref = next(ref for d, r, ref in readings if d is doc)
+        page_report = next((r for d, r, _ in readings if d.role == "page"), None)
+        adopt_page_date(report, page_report)
+        if not report.title and page_report is not None and page_report.title:
+            report.title = page_report.title
+        site = None
+        if report.is_report:
+            name, site = attribute(
+                title=report.title or item.link_text, parsed_agency=report.agency,
+                candidates=self.spider.sites, hint=hint,
+            )  # fmt: skip
+            if name and name != report.agency:
+                report.agency, report.agency_source = name, "title" if site is None else "site list"
+            if report.agency and site is None:
+                # issued by a body that is not in the list: record it with its name as written
+                parent = hint.agency if hint and hint.agency != report.agency else None
+                self.store.upsert_agency(report.agency, parent=parent)
+        level = site.level if site else None
+        region = site.region if site else None
+        known = self.store.one("SELECT first_seen FROM documents WHERE url = ?", (canonical_url(doc.url),))
+        first_seen = to_date(known["first_seen"]) if known else dt.date.today()
+        ctx = AuditContext(level=level, kind=_publisher_kind(report.agency, level), first_seen=first_seen)
+        try:
+            audit(report, ctx)
+        except ModuleNotFoundError as exc:
+            if exc.name != "rules.checks":
+                raise
+            report.notes.append("not audited: rules.checks is missing")
+        except Exception as exc:  # noqa: BLE001 - a rule bug must not lose the report
+            log.error("报告 %s 审核出错：%s", doc.url, exc)
+            report.notes.append(f"audit failed: {exc}")
+        self.store.save_report(
+            report, version_id=ref.version_id, agency_hint=hint.agency if hint else None,
+            first_seen=first_seen, run_id=self.run_id, level=level, region=region,
+        )  # fmt: skip
+        counts = self.per_portal[item.portal]
+        if report.is_report:
+            counts["reports"] += 1
+            counts["findings"] += len(report.findings)
+            self.crawler.stats.inc_value("nianbao/reports")
+            self.stored_reports.append(
+                {"agency": report.agency, "year": report.year, "url": doc.url, "published": report.published}
+            )
+        else:
+            counts["not_reports"] += 1
+            self.crawler.stats.inc_value("nianbao/not_reports")

@@ -1,0 +1,134 @@
+"""Scrapy settings for nianbao crawls: polite by default, every knob overridable (``-s NAME=VALUE``).
+
+Proxy: Scrapy's HttpProxyMiddleware honours ``http_proxy``/``HTTP_PROXY``/``no_proxy`` for plain
+requests; :func:`browser_proxy` hands the same variables to the browser (Playwright), so one
+crawl runs against the real internet or a simulated network of portals alike.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+BOT_NAME = "nianbao"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 "
+    "nianbao/0.1 (+https://github.com/nianbao)"
+)
+ROBOTSTXT_OBEY = True
+ROBOTSTXT_USER_AGENT = "nianbao"
+
+# Politeness: AutoThrottle plus a per-host concurrency cap; Crawl-delay via our own middleware.
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Slow, broken and huge servers.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0  # seconds; doubled per retry (see crawler.middlewares.BackoffRetryMiddleware)
+RETRY_BACKOFF_MAX = 30.0
+REDIRECT_MAX_TIMES = 10
+METAREFRESH_ENABLED = True
+
+HTTPCACHE_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = True
+LOG_LEVEL = "INFO"
+DEPTH_PRIORITY = 0
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
+DNS_TIMEOUT = 20
+REACTOR_THREADPOOL_MAXSIZE = 4
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.CrawlDelayMiddleware": 120,
+    "crawler.middlewares.RenderMiddleware": 650,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
+
+# nianbao's own knobs (documented defaults)
+NIANBAO_DB = None  # SQLite file of the store (required for a crawl)
+NIANBAO_SITES = None  # site list CSV
+NIANBAO_MAX_PAGES = 300  # navigation pages per portal (reports are not counted)
+NIANBAO_MAX_DEPTH = 6  # links from the start page
+NIANBAO_CRAWL_DELAY_ENABLED = True
+NIANBAO_CRAWL_DELAY_MAX = 10.0
+NIANBAO_BROWSER = True  # may the browser be used at all
+NIANBAO_CHALLENGE_WAIT = 10.0
+NIANBAO_PARSE_IN_THREAD = True
+NIANBAO_OFFLINE_SUFFIX_LIST = True  # cookies: tldextract's bundled public suffix list, no download
+
+# Playwright (scrapy-playwright) with Debian's Chromium; the browser starts only when a request needs it.
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
+    "executable_path": os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"),
+    "args": CHROMIUM_ARGS,
+    "headless": True,
+    "timeout": 30_000,
+}
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
+
+
+def browser_proxy(env: dict[str, str] | None = None) -> dict[str, str] | None:
+    """Playwright's ``proxy`` option from ``http_proxy``/``HTTP_PROXY`` and ``no_proxy``/``NO_PROXY``."""
+    env = os.environ if env is None else env
+    server = env.get("http_proxy") or env.get("HTTP_PROXY")
+    if not server:
+        return None
+    proxy = {"server": server}
+    bypass = env.get("no_proxy") or env.get("NO_PROXY")
+    if bypass:
+        proxy["bypass"] = bypass
+    return proxy
+
+
+def build(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """These settings as a dict, with the browser proxy taken from the environment, then ``overrides``."""
+    out = {k: v for k, v in globals().items() if k.isupper()}
+    out["PLAYWRIGHT_LAUNCH_OPTIONS"] = dict(PLAYWRIGHT_LAUNCH_OPTIONS)
+    proxy = browser_proxy(env)
+    if proxy:
+        out["PLAYWRIGHT_LAUNCH_OPTIONS"]["proxy"] = proxy
+    out.update(overrides or {})
+    if not out.get("NIANBAO_BROWSER", True):
+        out["DOWNLOAD_HANDLERS"] = {}
+    return out
+
+
+# Settings are read once at import by `scrapy crawl`; give the browser the proxy then too.
+_proxy = browser_proxy()
+if _proxy:
+    PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] = _proxy
+del _proxy

@@ -1,0 +1,342 @@
+"""The base spider: a scored, breadth-limited search of each portal for its report column.
+
+One spider for every CMS: it follows links by the score :mod:`crawler.discovery` gives them
+(report > column > pager > disclosure menu > sub-site), expands script-written pagers and
+script-filled lists, and yields one :class:`~crawler.items.ReportItem` per candidate report
+(the page plus its attachments, raw bytes).  It never reads a table.  Template quirks, if a
+CMS ever needs them, go in thin subclasses overriding :meth:`PortalSpider.extra_links`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from crawler import discovery as disc
+from crawler.extract import Page, parse_page
+from crawler.items import DocumentItem, ReportItem
+from crawler.journal import Journal
+from crawler.sites import Portal, Site, group_portals, load_sites
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain")
+
+
+def _content_type(response: Response) -> str:
+    return (response.headers.get(b"Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
+
+
+def is_html_response(response: Response) -> bool:
+    ct = (response.headers.get(b"Content-Type") or b"").lower()
+    if any(t in ct for t in HTML_TYPES):
+        return True
+    if ct:
+        return False
+    head = response.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<head" in head
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawl every portal of a site list; settings NIANBAO_SITES, NIANBAO_MAX_PAGES, NIANBAO_MAX_DEPTH."""
+
+    name = "portal"
+
+    def __init__(self, sites: Iterable[Site] | None = None, sites_file: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._sites_arg = list(sites) if sites is not None else None
+        self._sites_file = sites_file
+        self.sites: list[Site] = []
+        self.portals: list[Portal] = []
+        self.budgets: list[disc.Budget] = []
+        self.problems: list[str] = []
+        self.journal: Journal | None = None
+
+    # --- setup -------------------------------------------------------------------------
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        if spider._sites_arg is not None:
+            spider.sites = spider._sites_arg
+        else:
+            path = spider._sites_file or s.get("NIANBAO_SITES")
+            if not path:
+                raise ValueError("no site list: pass sites=, sites_file= or set NIANBAO_SITES")
+            spider.sites, spider.problems = load_sites(path)
+        spider.portals = group_portals(spider.sites)
+        spider.budgets = [
+            disc.Budget(max_pages=s.getint("NIANBAO_MAX_PAGES", 300), max_depth=s.getint("NIANBAO_MAX_DEPTH", 6))
+            for _ in spider.portals
+        ]
+        jobdir = s.get("JOBDIR")
+        spider.journal = Journal(jobdir) if jobdir else None
+        for p in spider.problems:
+            log.warning(p)
+        return spider
+
+    def portal_of(self, response_or_request) -> Portal:
+        return self.portals[response_or_request.meta["nb_portal"]]
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for i, portal in enumerate(self.portals):
+            yield scrapy.Request(
+                portal.url,
+                callback=self.parse_page,
+                errback=self.on_error,
+                dont_filter=True,  # a resumed crawl starts from every portal again
+                priority=disc.BASE_SCORES[disc.PATH],
+                meta={"nb_portal": i, "nb_depth": 0, "nb_kind": "start", "nb_render": portal.render},
+            )
+
+    # --- navigation pages --------------------------------------------------------------
+
+    def _meta(self, response: Response, **extra: Any) -> dict[str, Any]:
+        meta = {"nb_portal": response.meta["nb_portal"], "nb_render": response.meta.get("nb_render", "auto")}
+        meta.update(extra)
+        return meta
+
+    def _in_scope(self, url: str, portal: Portal) -> bool:
+        return any(disc.same_site(url, s.url) for s in portal.sites)
+
+    def parse_page(self, response: Response):
+        """A navigation or list page: score every link, follow the good ones, hand over reports."""
+        portal_idx = response.meta["nb_portal"]
+        portal = self.portals[portal_idx]
+        budget = self.budgets[portal_idx]
+        depth = response.meta.get("nb_depth", 0)
+        self.crawler.stats.inc_value("nianbao/pages")
+        self.crawler.stats.inc_value(f"nianbao/pages/{portal_idx}")
+        if not is_html_response(response):
+            if response.meta.get("nb_kind") == "data":
+                yield from self._follow_data(response, disc.links_from_xml_text(response.body, response.url))
+            return
+        page = parse_page(response.body, response.url, encoding=response.encoding)
+        context = page.column or ""
+        title = page.title
+        n_reports = n_pagers = 0
+        for link in list(page.links) + list(self.extra_links(page, response)):
+            if not self._in_scope(link.url, portal):
+                continue
+            ls = disc.score_link(link.text, link.url, title=title, depth=depth + 1, context=context + "|" + link.row)
+            if ls.kind == disc.REPORT:
+                n_reports += 1
+                req = self._report_request(response, link.url, link.text, link.list_date, depth + 1)
+                if req is not None:
+                    yield req
+            elif ls.kind == disc.PAGER:
+                n_pagers += 1
+                if budget.allows(depth, ls.kind):
+                    yield self._page_request(response, link.url, ls.score, depth + 1, "pager")
+            elif ls.follow and disc.is_followable_url(link.url) and budget.allows(depth + 1, ls.kind):
+                yield self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
+        # pagers written by script
+        pages = disc.trs_pager_urls(page.scripts, response.url) or disc.page_count_urls(page.scripts, response.url)
+        if pages and (disc._column_page(title, context, response.url) or n_reports):
+            for u in pages:
+                n_pagers += 1
+                if u != response.url and budget.allows(depth, disc.PAGER):
+                    yield self._page_request(response, u, disc.BASE_SCORES[disc.PAGER], depth, "pager")
+        # lists filled in by script
+        if disc.js_only_suspect(
+            title=title + "|" + context, url=response.url, n_candidate_links=n_reports, n_pager_links=n_pagers,
+            scripts=page.scripts,
+        ):
+            yield from self._script_list(response, page, depth)
+
+    def extra_links(self, page: Page, response: Response) -> Iterable:
+        """Hook for CMS-specific subclasses: more links found in this page's quirks."""
+        return ()
+
+    def _script_list(self, response: Response, page: Page, depth: int):
+        endpoints = disc.find_endpoints(page.scripts, response.url)
+        self.crawler.stats.inc_value("nianbao/js_lists")
+        if endpoints:
+            for u in endpoints:
+                yield scrapy.Request(
+                    u,
+                    callback=self.parse_data,
+                    errback=self.on_error,
+                    priority=disc.BASE_SCORES[disc.COLUMN],
+                    meta=self._meta(response, nb_depth=depth, nb_kind="data", nb_list_page=response.url,
+                                    nb_title=page.title),
+                )
+        elif "playwright" not in response.flags and response.meta.get("nb_render") != "never":
+            yield self._render_again(response, depth)
+
+    def _render_again(self, response: Response, depth: int) -> scrapy.Request:
+        self.crawler.stats.inc_value("nianbao/render_requested")
+        return scrapy.Request(
+            response.url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            dont_filter=True,
+            priority=disc.BASE_SCORES[disc.COLUMN],
+            meta=self._meta(response, nb_depth=depth, nb_kind="column", nb_browser=True),
+        )
+
+    def parse_data(self, response: Response):
+        """A JSON/XML endpoint that fills a list in: its items are links like any other."""
+        links = disc.links_from_json_text(response.body, response.url)
+        if not links:
+            links = disc.links_from_xml_text(response.body, response.url)
+        found = list(self._follow_data(response, links))
+        yield from found
+        if not found and response.meta.get("nb_render") != "never":
+            # the endpoint told us nothing: let the browser run the page's script
+            list_page = response.meta.get("nb_list_page")
+            if list_page:
+                yield self._render_again(response.replace(url=list_page), response.meta.get("nb_depth", 0))
+
+    def _follow_data(self, response: Response, links: list[disc.DataLink]):
+        portal = self.portal_of(response)
+        depth = response.meta.get("nb_depth", 0)
+        title = response.meta.get("nb_title", "")
+        for link in links:
+            if not self._in_scope(link.url, portal):
+                continue
+            ls = disc.score_link(link.title, link.url, title=title, depth=depth + 1)
+            if ls.kind == disc.REPORT:
+                from crawler.dates import list_date
+
+                d = list_date(link.date or "")
+                req = self._report_request(response, link.url, link.title, d.isoformat() if d else None, depth + 1)
+                if req is not None:
+                    yield req
+            elif ls.follow and disc.is_followable_url(link.url):
+                yield self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
+
+    def _page_request(self, response: Response, url: str, score: int, depth: int, kind: str) -> scrapy.Request:
+        self.budgets[response.meta["nb_portal"]].spend()
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=score,
+            meta=self._meta(response, nb_depth=depth, nb_kind=kind),
+        )
+
+    # --- reports -----------------------------------------------------------------------
+
+    def _report_request(
+        self, response: Response, url: str, text: str, list_date: str | None, depth: int
+    ) -> scrapy.Request | None:
+        if self.journal is not None and self.journal.done(url):
+            self.crawler.stats.inc_value("nianbao/resumed_skips")
+            return None
+        year = disc.find_year(text) or 0
+        return scrapy.Request(
+            url,
+            callback=self.parse_report,
+            errback=self.on_error,
+            priority=disc.BASE_SCORES[disc.REPORT] + max(0, year - 2000) // 3,
+            meta=self._meta(
+                response, nb_depth=depth, nb_kind="report", nb_link_text=text, nb_list_date=list_date,
+                nb_referrer=response.url,
+            ),
+        )
+
+    def _document(self, response: Response, role: str) -> DocumentItem:
+        return DocumentItem(
+            url=response.request.url if response.request is not None else response.url,
+            final_url=response.url,
+            status=response.status,
+            headers={k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()},
+            content_type=_content_type(response) or None,
+            body=bytes(response.body),
+            fetched_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            referrer=response.meta.get("nb_referrer"),
+            role=role,
+            rendered="playwright" in response.flags,
+        )
+
+    def parse_report(self, response: Response):
+        """A candidate report: the page (or file) itself, then each of its attachments."""
+        self.crawler.stats.inc_value("nianbao/report_candidates")
+        portal_idx = response.meta["nb_portal"]
+        self.crawler.stats.inc_value(f"nianbao/pages/{portal_idx}")
+        item = ReportItem(
+            portal=portal_idx,
+            link_text=response.meta.get("nb_link_text") or "",
+            list_date=response.meta.get("nb_list_date"),
+            referrer=response.meta.get("nb_referrer"),
+            documents=[self._document(response, "page")],
+        )
+        attachments: list[tuple[str, str]] = []
+        if is_html_response(response):
+            page = parse_page(response.body, response.url, encoding=response.encoding)
+            item.title = page.title
+            depth = response.meta.get("nb_depth", 0)
+            portal = self.portals[portal_idx]
+            for link in page.links:
+                if disc.is_attachment_url(link.url) and not disc.is_decoy(link.text):
+                    attachments.append((link.url, link.text))
+                elif self._in_scope(link.url, portal):
+                    # neighbours (上一篇/下一篇) and the column the report sits in
+                    ls = disc.score_link(link.text, link.url, title=page.title, depth=depth + 1, context=page.column)
+                    if ls.kind == disc.REPORT:
+                        req = self._report_request(response, link.url, link.text, link.list_date, depth + 1)
+                        if req is not None:
+                            yield req
+                    elif ls.kind == disc.COLUMN and self.budgets[portal_idx].allows(depth + 1, ls.kind):
+                        yield self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
+        seen = {item.documents[0].url}
+        attachments = [(u, t) for u, t in dict(attachments).items() if not (u in seen or seen.add(u))]
+        yield from self._next_attachment(response, item, attachments)
+
+    def _next_attachment(self, response: Response, item: ReportItem, rest: list[tuple[str, str]]):
+        if not rest:
+            yield item
+            return
+        (url, text), rest = rest[0], rest[1:]
+        yield scrapy.Request(
+            url,
+            callback=self.parse_attachment,
+            errback=self.attachment_failed,
+            dont_filter=True,  # the chain must go on even when another page links the same file
+            priority=disc.BASE_SCORES[disc.REPORT] + 20,
+            meta=self._meta(
+                response, nb_kind="attachment", nb_item=item, nb_rest=rest, nb_link_text=text,
+                nb_referrer=item.documents[0].final_url,
+            ),
+        )
+
+    def parse_attachment(self, response: Response):
+        item: ReportItem = response.meta["nb_item"]
+        doc = self._document(response, "attachment")
+        doc.link_text = response.meta.get("nb_link_text")
+        item.documents.append(doc)
+        yield from self._next_attachment(response, item, response.meta["nb_rest"])
+
+    def attachment_failed(self, failure):
+        request = failure.request
+        item: ReportItem = request.meta["nb_item"]
+        item.problems.append(f"附件下载失败：{request.url}（{failure.getErrorMessage()}）")
+        self.crawler.stats.inc_value("nianbao/attachment_errors")
+        yield from self._next_attachment(_FakeResponse(request), item, request.meta["nb_rest"])
+
+    def on_error(self, failure):
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        self.crawler.stats.inc_value("nianbao/fetch_errors")
+        if request is not None and "nb_portal" in request.meta:
+            self.crawler.stats.inc_value(f"nianbao/fetch_errors/{request.meta['nb_portal']}")
+        log.warning("抓取失败 %s：%s", url, failure.getErrorMessage())
+
+    @staticmethod
+    def host(url: str) -> str:
+        return (urlsplit(url).hostname or "").lower()
+
+
+class _FakeResponse:
+    """Just enough of a response (its meta) to continue an attachment chain after a failure."""
+
+    def __init__(self, request: scrapy.Request):
+        self.meta = request.meta

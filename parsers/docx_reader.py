@@ -1,0 +1,154 @@
+"""Word (DOCX) into blocks: body paragraphs and tables in document order (python-docx).
+
+Tables are read from the WordprocessingML grid itself: ``gridSpan`` (colspan), ``vMerge``
+(rowspan) and ``gridBefore``/``gridAfter`` give each cell its grid positions, and a merged
+cell is repeated in every position it covers.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from parsers.attachments import UnreadableDocument
+from parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
+from parsers.layout_geom import fix_lookalikes, join_cjk
+
+MAX_UNZIPPED = 200 * 1024 * 1024  # all parts together, as declared in the zip directory
+MAX_RATIO = 200  # a part inflating more than this is a zip bomb, not a document
+MAX_TABLE_CELLS = 200_000
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def check_zip(data: bytes, source: str) -> None:
+    """Refuse broken zips and decompression bombs before any XML is parsed."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise UnreadableDocument(source, f"broken Office file (not a readable zip: {e})") from e
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > 10 * 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableDocument(source, f"zip bomb: part {info.filename} inflates {info.file_size} bytes")
+        if total > MAX_UNZIPPED:
+            raise UnreadableDocument(source, f"Office file inflates beyond {MAX_UNZIPPED >> 20} MB")
+
+
+def read_docx(data: bytes, source: str) -> Extracted:
+    """Read a DOCX's bytes; raises :class:`UnreadableDocument` when it cannot be opened."""
+    import docx
+
+    check_zip(data, source)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as e:  # KeyError, ValueError, lxml errors, PackageNotFoundError...
+        raise UnreadableDocument(source, f"broken DOCX ({type(e).__name__}: {e})"[:300]) from e
+    out = Extracted(read_by="docx")
+    props = document.core_properties
+    for key in ("title", "author", "subject"):
+        val = getattr(props, key, None)
+        if val:
+            out.meta[key.capitalize()] = fix_lookalikes(str(val))
+    for key in ("created", "modified"):
+        val = getattr(props, key, None)
+        if val:
+            out.meta[key.capitalize()] = val.isoformat()
+    out.title = out.meta.get("Title")
+    out.blocks = list(_body_blocks(document.element.body, source))
+    return out
+
+
+def _body_blocks(container, source: str):
+    """Paragraphs and tables in order; content controls (``w:sdt``) are looked into."""
+    for child in container.iterchildren():
+        tag = child.tag
+        if tag == _W + "p":
+            text = _para_text(child)
+            if text:
+                yield TextBlock(text)
+        elif tag == _W + "tbl":
+            grid = _table_grid(child, source)
+            if grid.rows:
+                yield grid
+        elif tag == _W + "sdt":
+            content = child.find(_W + "sdtContent")
+            if content is not None:
+                yield from _body_blocks(content, source)
+
+
+def _para_text(p) -> str:
+    parts = []
+    for node in p.iter(_W + "t", _W + "tab", _W + "br", _W + "cr"):
+        if node.tag == _W + "t":
+            parts.append(node.text or "")
+        elif node.tag == _W + "tab":
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return fix_lookalikes("".join(parts)).strip()
+
+
+def _cell_text(tc) -> str:
+    """A cell's paragraphs (nested tables included) joined as wrapped lines are."""
+    text = ""
+    for p in tc.iter(_W + "p"):
+        text = join_cjk(text, _para_text(p))
+    return text
+
+
+def _val(el, name: str) -> str | None:
+    if el is None:
+        return None
+    node = el.find(_W + name)
+    if node is None:
+        return None
+    return node.get(_W + "val", "")
+
+
+def _int(v: str | None, default: int) -> int:
+    try:
+        return max(int(v), 0) if v not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _table_grid(tbl, source: str) -> GridBlock:
+    rows: list[list[GridCell | None]] = []
+    for tr in tbl.iterchildren(_W + "tr"):
+        trpr = tr.find(_W + "trPr")
+        row: list[GridCell | None] = [None] * _int(_val(trpr, "gridBefore"), 0)
+        for tc in _row_cells(tr):
+            tcpr = tc.find(_W + "tcPr")
+            span = max(_int(_val(tcpr, "gridSpan"), 1), 1)
+            vmerge = _val(tcpr, "vMerge")
+            col = len(row)
+            if vmerge is not None and vmerge != "restart" and rows:
+                above = rows[-1][col] if col < len(rows[-1]) else None
+                text = above.text if above is not None else ""
+                row.extend(GridCell(text, span_origin=False) for _ in range(span))
+            else:
+                text = _cell_text(tc)
+                row.append(GridCell(text))
+                row.extend(GridCell(text, span_origin=False) for _ in range(span - 1))
+            if len(row) * (len(rows) + 1) > MAX_TABLE_CELLS:
+                raise UnreadableDocument(source, "table too large")
+        row.extend([None] * _int(_val(trpr, "gridAfter"), 0))
+        rows.append(row)
+    width = max((len(r) for r in rows), default=0)
+    grid = [[c if c is not None else GridCell("") for c in r] for r in rows]
+    return GridBlock(rows=[r + [GridCell("") for _ in range(width - len(r))] for r in grid])
+
+
+def _row_cells(tr):
+    """The ``w:tc`` of a row, looking into content controls and custom XML wrappers."""
+    for child in tr.iterchildren():
+        if child.tag == _W + "tc":
+            yield child
+        elif child.tag in (_W + "sdt", _W + "customXml"):
+            content = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
+            if content is not None:
+                yield from _row_cells(content)
+

@@ -1,0 +1,125 @@
+"""An HTML ``<table>`` laid out as a rectangular grid, rowspan and colspan honoured.
+
+A merged cell is repeated in every position it covers (``span_origin`` False on the copies),
+so a reader can look a cell up by (row, column) as the printed table shows it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from parsers.blocks import GridBlock, GridCell
+
+__all__ = ["cell_text", "own_rows", "table_to_grid"]
+
+_BLOCKISH = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table"}
+_WS = re.compile(r"[ \t\r\n\f\v]+")
+_MAX_SPAN = 200
+
+
+def _tag(el) -> str:
+    t = el.tag
+    if not isinstance(t, str):
+        return ""
+    return t.rsplit("}", 1)[-1].split(":")[-1].lower()
+
+
+def _hidden(el) -> bool:
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or el.get("hidden") is not None
+
+
+def cell_text(el) -> str:
+    """Visible text of a cell: ``<br>``/``<p>`` pieces of a label joined, ``&nbsp;`` kept as
+    U+00A0 (a blank), Word's ``<o:p>`` and comments ignored."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        for child in node:
+            if not isinstance(child.tag, str):  # comments, processing instructions
+                if child.tail:
+                    parts.append(child.tail)
+                continue
+            tag = _tag(child)
+            if tag in ("script", "style") or _hidden(child):
+                pass
+            else:
+                if child.text:
+                    parts.append(child.text)
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    if el.text:
+        parts.append(el.text)
+    walk(el)
+    text = "".join(parts)
+    # a line break inside a label is layout, not a space ("本年新<br>制作数量")
+    text = _WS.sub(" ", text).strip(" ")
+    return _join_cjk_spaces(text)
+
+
+_CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（）()、“”])\s+(?=[\u4e00-\u9fff（）()、“”])")
+
+
+def _join_cjk_spaces(text: str) -> str:
+    return _CJK_SPACE.sub("", text)
+
+
+def own_rows(table) -> list:
+    """The ``<tr>`` elements of this table, not of tables nested in it."""
+    rows = []
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("thead", "tbody", "tfoot"):
+            rows.extend(c for c in child if _tag(c) == "tr")
+    return rows
+
+
+def _span(el, name: str) -> int:
+    try:
+        v = int(re.sub(r"[^0-9]", "", el.get(name) or "1") or "1")
+    except ValueError:
+        return 1
+    return max(1, min(v, _MAX_SPAN))
+
+
+def table_to_grid(table) -> GridBlock:
+    """Lay ``table`` (an lxml element) out as a grid."""
+    occupied: dict[tuple[int, int], GridCell] = {}
+    n_rows = 0
+    for r, tr in enumerate(own_rows(table)):
+        if _hidden(tr):
+            continue
+        c = 0
+        for td in tr:
+            if _tag(td) not in ("td", "th") or _hidden(td):
+                continue
+            while (r, c) in occupied:
+                c += 1
+            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
+            text = cell_text(td)
+            for dr in range(rs):
+                for dc in range(cs):
+                    occupied[(r + dr, c + dc)] = GridCell(text, span_origin=(dr == 0 and dc == 0))
+            c += cs
+        n_rows = max(n_rows, r + 1)
+    if not occupied:
+        return GridBlock([])
+    height = max(r for r, _ in occupied) + 1
+    width = max(c for _, c in occupied) + 1
+    rows = []
+    for r in range(height):
+        row = [occupied.get((r, c)) or GridCell("", span_origin=False) for c in range(width)]
+        rows.append(row)
+    # drop rows that are entirely empty and never started a cell (trailing rowspans)
+    rows = [row for row in rows if any(cell.text.strip() or cell.span_origin for cell in row)]
+    return GridBlock(rows)
+
+
+def element_text_lines(el) -> str:  # pragma: no cover - convenience for debugging
+    return etree.tostring(el, method="text", encoding="unicode")

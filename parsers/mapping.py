@@ -1,0 +1,434 @@
+"""Reader blocks to the canonical :class:`Report`: sections, layout, and the three tables.
+
+Rows are found by what their labels mean (:mod:`parsers.labels`); a row whose label is
+missing or unrecognisable takes the next row of the layout after the last one recognised
+(noted on its cells).  Section 3 values are taken in the layout's column order, section 4 as
+fifteen numbers in three groups of five.  Cells glued together by a bad extraction are split
+by :mod:`parsers.glued` under the layout's identities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from nianbao.layouts import (
+    APPEAL_GROUPS,
+    APPEAL_KEYS,
+    APPLICATION_COLUMNS,
+    APPLICATION_ROWS,
+    DISCLOSURE_ROWS,
+    MONEY_COLUMNS,
+    SIGNED_COLUMNS,
+)
+from nianbao.model import Cell, Report
+from parsers import glued
+from parsers.blocks import Block, Extracted, GridBlock, TextBlock
+from parsers.labels import (
+    APPEAL_GROUP_PATTERNS,
+    APPLICATION_ROW_PATTERNS,
+    DISCLOSURE_ROW_PATTERNS,
+    LAYOUT_2019_MARKERS,
+    LAYOUT_2021_MARKERS,
+    heading_at_start,
+    key_text,
+)
+from parsers.numbers import is_blank_text, is_number_text, parse_cell
+
+__all__ = ["Record", "detect_layout", "map_extracted", "records", "split_sections"]
+
+APP_COLS = list(APPLICATION_COLUMNS)
+APPEAL_FLAT = [(g, k) for g in APPEAL_GROUPS for k in APPEAL_KEYS]
+_HEADER_WORDS = ("自然人", "法人或其他组织", "商业企业", "科研机构", "申请人情况", "社会公益组织", "法律服务机构")
+
+
+@dataclass
+class Record:
+    """One table row as read: its label cells and its value cells (texts)."""
+
+    labels: list[str]
+    values: list[str]
+    confidence: list[float | None] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "".join(self.labels)
+
+    def all_blank(self) -> bool:
+        return all(is_blank_text(v) for v in self.values)
+
+
+# --- sections -------------------------------------------------------------------------------
+
+
+def split_sections(blocks: list[Block]) -> tuple[list[Block], dict[str, list[Block]]]:
+    """Blocks before the first section heading, and each section's blocks (heading excluded)."""
+    pre: list[Block] = []
+    secs: dict[str, list[Block]] = {}
+    cur: list[Block] = pre
+    for b in blocks:
+        if isinstance(b, TextBlock):
+            key = heading_at_start(b.text)
+            if key is not None:
+                cur = secs.setdefault(key, [])
+                continue
+        cur.append(b)
+    return pre, secs
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+_GLUED_VALUE = re.compile(r"^-?[0-9][0-9 \u00a0.\-]*(?:万元|元)?$")
+
+
+def _is_value(text: str) -> bool:
+    return is_number_text(text) or bool(_GLUED_VALUE.match(text.strip()))
+
+
+def records(grid: GridBlock) -> list[Record]:
+    """Rows of a grid as label/value records (merged-cell copies skipped)."""
+    out = []
+    for row in grid.rows:
+        cells = [c for c in row if c.span_origin]
+        texts = [c.text for c in cells]
+        last_label = -1
+        for i, t in enumerate(texts):
+            if t.strip() and not _is_value(t):
+                last_label = i
+        labels = [t.strip() for t in texts[: last_label + 1] if t.strip() and not is_blank_text(t)]
+        vals = texts[last_label + 1 :]
+        conf = [c.confidence for c in cells[last_label + 1 :]]
+        out.append(Record(labels, vals, conf))
+    return out
+
+
+def _fit(values: list[str], n: int) -> list[str]:
+    """Trim the empty cells a flattened layout leaves around a row to ``n`` values."""
+    v = list(values)
+    while len(v) > n and not v[-1].strip():
+        v.pop()
+    while len(v) > n and not v[0].strip():
+        v.pop(0)
+    return v
+
+
+def _match(label_cells: list[str], patterns, allowed) -> str | None:
+    """Key of the row a label names: the last label cell first, then the whole label."""
+    if not label_cells:
+        return None
+    last = key_text(label_cells[-1])
+    hits = [k for k, p in patterns if k in allowed and p.search(last)]
+    if hits:
+        return hits[0]
+    whole = key_text("".join(label_cells))
+    best, best_end = None, -1
+    for k, p in patterns:
+        if k not in allowed:
+            continue
+        for m in p.finditer(whole):
+            if m.end() > best_end:
+                best, best_end = k, m.end()
+    # only a match that ends the label names the row (not a header word inside it)
+    if best is not None and best_end >= len(whole) - 2:
+        return best
+    return None
+
+
+# --- layout ---------------------------------------------------------------------------------
+
+
+def detect_layout(label_text: str, year: int | None) -> str | None:
+    """``2021``/``2019`` from the labels the document prints; None for a pre-2019 free layout."""
+    if year is not None and year < 2019:
+        return None
+    t = key_text(label_text)
+    n21 = sum(1 for m in LAYOUT_2021_MARKERS if m in t)
+    n19 = sum(1 for m in LAYOUT_2019_MARKERS if m in t)
+    if n21 > n19:
+        return "2021"
+    if n19 > n21:
+        return "2019"
+    has_table = "本年新收政府信息公开申请" in t or "上年结转政府信息公开申请" in t
+    if not has_table and not n21:
+        return None
+    if year is not None:
+        return "2021" if year >= 2021 else "2019"
+    return "2021" if n21 else None
+
+
+# --- section 3 ------------------------------------------------------------------------------
+
+
+def _cell(text: str, col: str, conf: float | None = None, note: str | None = None) -> Cell:
+    kind = "money" if col in MONEY_COLUMNS else "signed" if col in SIGNED_COLUMNS else "count"
+    c = parse_cell(text, kind)
+    if conf is not None:
+        c.confidence = conf
+    if note:
+        c.note = f"{c.note}; {note}" if c.note else note
+    return c
+
+
+def _row_cells(values: list[str], cols: list[str], conf: list[float | None], note: str | None) -> dict[str, Cell]:
+    vals = _fit(values, len(cols))
+    out: dict[str, Cell] = {}
+    for i, col in enumerate(cols):
+        if i < len(vals):
+            c = conf[i] if i < len(conf) and len(conf) == len(values) else None
+            out[col] = _cell(vals[i], col, c, note)
+        else:
+            out[col] = Cell(None, "", "unreadable", note="cell missing from the row")
+    if len(vals) > len(cols):
+        extra = " ".join(v for v in vals[len(cols) :] if v.strip())
+        if extra:
+            for cell in out.values():
+                cell.note = (cell.note + "; " if cell.note else "") + f"row had extra cells: {extra[:40]}"
+                break
+    return out
+
+
+def _is_header(rec: Record) -> bool:
+    return any(w in rec.label for w in _HEADER_WORDS)
+
+
+def _map_applications(recs: list[Record], layout: str, notes: list[str]) -> dict[str, dict[str, Cell]]:
+    order = list(APPLICATION_ROWS[layout])
+    allowed = set(order)
+    table: dict[str, dict[str, Cell]] = {}
+    glued_rows: dict[str, str] = {}
+    last = -1
+    for rec in recs:
+        nonblank = [v for v in rec.values if v.strip()]
+        if not rec.values or (not nonblank and not rec.labels):
+            continue
+        is_glued = len(nonblank) == 1 and len(_fit(rec.values, 1)) == 1 and glued.looks_glued(nonblank[0], 7)
+        if not is_glued and len(_fit(rec.values, 7)) < 5 and not (rec.all_blank() and rec.labels):
+            continue
+        key = _match(rec.labels, APPLICATION_ROW_PATTERNS, allowed)
+        if rec.all_blank() and (key is None or _is_header(rec)):
+            continue
+        if key is None and _is_header(rec):
+            continue
+        note = None
+        if key is not None and key in table and not _blank_row(table[key]):
+            key = None  # a label repeated further down: not this row again
+        if key is None:
+            key = next((k for k in order[last + 1 :] if k not in table or _blank_row(table[k])), None)
+            if key is None:
+                continue
+            note = "row label missing or unrecognised: taken by position"
+            if rec.label:
+                note += f" ({rec.label[:30]})"
+        last = max(last, order.index(key))
+        if is_glued:
+            glued_rows[key] = nonblank[0]
+            continue
+        table[key] = _row_cells(rec.values, APP_COLS, rec.confidence, note)
+    if glued_rows:
+        _resolve_glued_applications(table, glued_rows, layout, notes)
+    return {k: table[k] for k in order if k in table}
+
+
+def _blank_row(row: dict[str, Cell]) -> bool:
+    return all(c.status == "blank" for c in row.values())
+
+
+def _resolve_glued_applications(table, glued_rows: dict[str, str], layout: str, notes: list[str]) -> None:
+    kinds = {k: ["count"] * 7 for k in glued_rows}
+    checks = {k: (lambda v: sum(v[:6]) == v[6]) for k in glued_rows}
+    results = set(APPLICATION_ROWS[layout]) - {"new", "carried_in", "total", "carried_out"}
+
+    def score(vals: dict[str, list]) -> int:
+        s = 0
+        for i in range(7):
+            if all(k in vals for k in ("new", "carried_in", "total", "carried_out")):
+                s += vals["new"][i] + vals["carried_in"][i] == vals["total"][i] + vals["carried_out"][i]
+            if "total" in vals and all(r in vals for r in results):
+                s += sum(vals[r][i] for r in results) == vals["total"][i]
+        return s
+
+    known = {k: [c.number or 0 for c in row.values()] for k, row in table.items()}
+
+    def full_score(vals):
+        return score({**known, **vals})
+
+    resolved = glued.resolve_table(glued_rows, kinds, checks, full_score)
+    notes.append("section 3 cells were glued together in the source; split by the table identities")
+    for key, res in resolved.items():
+        row = {}
+        for col, tok in zip(APP_COLS, res.tokens, strict=True):
+            if tok is None:
+                row[col] = Cell(None, glued_rows[key], "unreadable", note=res.note)
+            else:
+                row[col] = _cell(tok, col, note=res.note)
+                row[col].raw = tok
+        table[key] = row
+
+
+# --- section 4 ------------------------------------------------------------------------------
+
+
+def _map_appeals(recs: list[Record], notes: list[str]) -> dict[str, dict[str, Cell]]:
+    data = [r for r in recs if r.values and not (r.all_blank() and r.labels)]
+    # one glued run of fifteen digits
+    for r in data:
+        nb = [v for v in r.values if v.strip()]
+        if len(nb) == 1 and glued.looks_glued(nb[0], 15):
+            kinds = {"all": ["count"] * 15}
+
+            def check(v):
+                return all(sum(v[i * 5 : i * 5 + 4]) == v[i * 5 + 4] for i in range(3))
+
+            res = glued.resolve_table({"all": nb[0]}, kinds, {"all": check})["all"]
+            notes.append("section 4 cells were glued together in the source; split by the group totals")
+            out: dict[str, dict[str, Cell]] = {}
+            for (g, k), tok in zip(APPEAL_FLAT, res.tokens, strict=True):
+                cell = Cell(None, nb[0], "unreadable", note=res.note) if tok is None else _cell(tok, k, note=res.note)
+                out.setdefault(g, {})[k] = cell
+            return out
+    # rows of five labelled by group (one group per row)
+    grouped: dict[str, Record] = {}
+    for r in data:
+        g = _match(r.labels, APPEAL_GROUP_PATTERNS, set(APPEAL_GROUPS)) if r.labels else None
+        if g and len(_fit(r.values, 5)) == 5 and g not in grouped:
+            grouped[g] = r
+    if len(grouped) == 3:
+        return {g: _row_cells(grouped[g].values, list(APPEAL_KEYS), grouped[g].confidence, None) for g in APPEAL_GROUPS}
+    # fifteen values in reading order (one row, or split over several rows/tables)
+    flat: list[tuple[str, float | None]] = []
+    for r in data:
+        vals = _fit(r.values, 15) if len(data) == 1 else r.values
+        if len(data) > 1:
+            vals = _fit(vals, 5) if len(_fit(vals, 5)) == 5 else _fit(vals, 15)
+        conf = r.confidence if len(r.confidence) == len(r.values) else [None] * len(r.values)
+        flat.extend(zip(vals, conf[: len(vals)] + [None] * (len(vals) - len(conf[: len(vals)])), strict=True))
+    if len(flat) != 15:
+        exact = [r for r in data if len(_fit(r.values, 15)) == 15]
+        if len(exact) >= 1:
+            r = exact[0]
+            flat = list(zip(_fit(r.values, 15), [None] * 15, strict=True))
+        else:
+            if flat:
+                notes.append(f"section 4: found {len(flat)} values where 15 were expected; table not mapped")
+            return {}
+    out = {}
+    for (g, k), (text, conf) in zip(APPEAL_FLAT, flat, strict=True):
+        out.setdefault(g, {})[k] = _cell(text, k, conf)
+    return out
+
+
+# --- section 2 ------------------------------------------------------------------------------
+
+
+def _map_disclosure(recs: list[Record], layout: str, notes: list[str]) -> dict[str, dict[str, Cell]]:
+    spec = DISCLOSURE_ROWS[layout]
+    allowed = set(spec)
+    table: dict[str, dict[str, Cell]] = {}
+    glued_rows: dict[str, str] = {}
+    for rec in recs:
+        if not rec.values or not rec.labels:
+            continue
+        key = _match(rec.labels, DISCLOSURE_ROW_PATTERNS, allowed)
+        if key is None or key in table or key in glued_rows:
+            continue
+        cols = spec[key][1]
+        nonblank = [v for v in rec.values if v.strip()]
+        if len(cols) > 1 and len(nonblank) == 1 and len(_fit(rec.values, 1)) == 1 and glued.looks_glued(nonblank[0], len(cols)):
+            glued_rows[key] = nonblank[0]
+            continue
+        table[key] = _row_cells(rec.values, cols, rec.confidence, None)
+    if glued_rows:
+        kinds = {
+            k: ["money" if c in MONEY_COLUMNS else "signed" if c in SIGNED_COLUMNS else "count" for c in spec[k][1]]
+            for k in glued_rows
+        }
+        resolved = glued.resolve_table(glued_rows, kinds)
+        notes.append("section 2 cells were glued together in the source; ambiguous splits left unread")
+        for key, res in resolved.items():
+            row = {}
+            for col, tok in zip(spec[key][1], res.tokens, strict=True):
+                if tok is None:
+                    row[col] = Cell(None, glued_rows[key], "unreadable", note=res.note)
+                else:
+                    row[col] = _cell(tok, col, note=res.note)
+            table[key] = row
+    return {k: table[k] for k in spec if k in table}
+
+
+# --- whole document -------------------------------------------------------------------------
+
+
+def _grid_records(blocks: list[Block]) -> list[Record]:
+    out: list[Record] = []
+    for b in blocks:
+        if isinstance(b, GridBlock):
+            out.extend(records(b))
+    return out
+
+
+def _text_of(blocks: list[Block]) -> str:
+    return "\n".join(b.text for b in blocks if isinstance(b, TextBlock))
+
+
+def _labels_text(blocks: list[Block]) -> str:
+    parts = []
+    for b in blocks:
+        if isinstance(b, GridBlock):
+            for row in b.rows:
+                parts.extend(c.text for c in row if c.span_origin and not is_number_text(c.text))
+        else:
+            parts.append(b.text[:200] if len(b.text) < 200 else "")
+    return "\n".join(parts)
+
+
+def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: dict | None = None) -> Report:
+    """Build a Report from a reader's blocks (metadata and classification included)."""
+    from parsers import classify, metadata
+
+    hints = hints or {}
+    report = Report(source=source, read_by=ex.read_by, url=url)
+    report.notes.extend(ex.notes)
+    pre, secs = split_sections(ex.blocks)
+    report.sections = {k: _text_of(v) for k, v in sorted(secs.items())}
+    report.text = _text_of(ex.blocks)
+
+    metadata.fill(report, ex, hints)
+
+    table_blocks = {k: secs.get(k, []) for k in ("2", "3", "4")}
+    label_text = _labels_text([*table_blocks["2"], *table_blocks["3"], *table_blocks["4"]])
+    if not any(table_blocks.values()):
+        label_text = _labels_text(ex.blocks)
+    layout = detect_layout(label_text, report.year)
+    report.layout = layout  # type: ignore[assignment]
+
+    if layout is not None:
+        all_grids = [b for b in ex.blocks if isinstance(b, GridBlock)]
+        s2 = _grid_records(table_blocks["2"]) if table_blocks["2"] else []
+        s3 = _grid_records(table_blocks["3"]) if table_blocks["3"] else []
+        s4 = _grid_records(table_blocks["4"]) if table_blocks["4"] else []
+        if not s3 or not s2 or not s4:
+            every = _grid_records(all_grids)
+            s2 = s2 or every
+            s3 = s3 or every
+            if not s4:
+                # without a heading, section 4 is whatever grid follows the section 3 rows
+                s4 = _after_applications(all_grids)
+        report.disclosure = _map_disclosure(s2, layout, report.notes)
+        report.applications = _map_applications(s3, layout, report.notes)
+        report.appeals = _map_appeals(s4, report.notes)
+
+    classify.apply(report, ex)
+    return report
+
+
+def _after_applications(grids: list[GridBlock]) -> list[Record]:
+    out: list[Record] = []
+    seen_total = False
+    for g in grids:
+        for rec in records(g):
+            if seen_total:
+                out.append(rec)
+            elif re.search("结转下年", key_text(rec.label)):
+                seen_total = True
+    return out

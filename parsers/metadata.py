@@ -1,0 +1,290 @@
+"""Who published the report, for which year, and when: pure functions over text and meta.
+
+Publication date candidates are all kept (``Report.dates``) with their source; the one used
+is chosen by trust: ``<meta name="PubDate">`` > a visible 发布时间/日期 line of the article >
+the date in a TRS-style URL (``/t20250120_123456.html``) > the signature date at the end >
+the date the list page showed.  A page-header clock (``2024年05月19日 星期日``) is recorded
+as ``header`` and never used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from nianbao.model import DateEvidence, Report
+from parsers.blocks import Extracted, TextBlock
+
+__all__ = [
+    "agency_from_title",
+    "date_candidates",
+    "fill",
+    "find_agency",
+    "find_title",
+    "find_year",
+    "parse_date",
+    "split_title",
+]
+
+SOURCE_RANK = {"meta": 0, "visible": 1, "url": 2, "signature": 3, "list": 4}
+_META_DATE_KEYS = (
+    "pubdate", "publishdate", "publish_date", "firstpublishedtime", "article:published_time",
+    "dc.date", "dcterms.issued", "releasedate", "og:release_date", "createdate", "issuedate",
+)  # fmt: skip
+_AGENCY_META_KEYS = ("ContentSource", "contentsource", "Source", "source", "SiteName", "sitename")
+
+_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5",
+              "六": "6", "七": "7", "八": "8", "九": "9"}  # fmt: skip
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九Ｏ]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?")
+_VISIBLE = re.compile(r"(发布时间|发布日期|发文日期|成文日期|公开日期|日期|时间|发布)\s*[:：]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]|礼拜")
+_URL_DATE = (
+    re.compile(r"/t(20\d{2})(\d{2})(\d{2})_\d+"),
+    re.compile(r"/(20\d{2})-?(\d{2})-?(\d{2})/"),
+    re.compile(r"[/_](20\d{2})(\d{2})(\d{2})[_/.]"),
+)
+_TITLE_SUFFIX = r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)"
+_TITLE_AGENCY_FIRST = re.compile(rf"^(?P<agency>.{{2,40}}?)[(（]?(?P<year>(?:19|20)\d{{2}})\s*年度?[)）]?\s*{_TITLE_SUFFIX}")
+_TITLE_YEAR_FIRST = re.compile(rf"^(?P<year>(?:19|20)\d{{2}})\s*年度?\s*(?P<agency>.{{2,40}}?){_TITLE_SUFFIX}")
+_INLINE_TITLE = re.compile(rf"(?P<agency>[\u4e00-\u9fff（）()]{{2,40}}?)(?P<year>(?:19|20)\d{{2}})\s*年度?\s*{_TITLE_SUFFIX}")
+_AGENCY_END = (
+    r"(?:人民政府办公室|人民政府办公厅|人民政府|政府办公室|政府办|管理委员会|管委会|委员会|办公室|办公厅|办事处|"
+    r"局|委|办|厅|署|中心|院|所|站|队|会|处|司|部|政府|社|馆|园区|新区|示范区|实验区|开发区)"
+)
+_AGENCY_LINE = re.compile(rf"^[\u4e00-\u9fff（）()·]{{2,40}}{_AGENCY_END}$")
+_LEAD_NOISE = re.compile(r"^.*?(?:向社会公布|现将|现公布|公布|发布|印发|关于|根据|特向社会|，|,|。)")
+_PERIOD = re.compile(r"(?:统计|期限|周期|时间|数据).{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_COMPILED_BY = re.compile(r"由([\u4e00-\u9fff]{2,30}?)(?:负责)?编制")
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first date in ``text`` (2025-01-20, 2025年1月20日, 二〇二五年一月二十日)."""
+    m = _DATE.search(text)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    m = _CN_DATE.search(text)
+    if m:
+        try:
+            y = int("".join(_CN_DIGITS.get(c, c) for c in m.group(1)))
+            return dt.date(y, _cn_number(m.group(2)), _cn_number(m.group(3)) if m.group(3) else 1)
+        except ValueError:
+            return None
+    return None
+
+
+def _cn_number(s: str) -> int:
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + int(_CN_DIGITS[s[1]])
+    if "十" in s:
+        a, _, b = s.partition("十")
+        return int(_CN_DIGITS[a]) * 10 + (int(_CN_DIGITS[b]) if b else 0)
+    return int(_CN_DIGITS[s])
+
+
+def _plausible(d: dt.date | None) -> bool:
+    return d is not None and dt.date(2000, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=370)
+
+
+# --- title, agency, year --------------------------------------------------------------------
+
+
+def split_title(title: str) -> str:
+    """The article part of a page title (``报告_栏目_站点`` -> ``报告``)."""
+    parts = re.split(r"\s*(?:_|\||｜|—|--| - )\s*", title)
+    for p in parts:
+        if re.search(r"年度?报告|年报", p):
+            return p.strip()
+    return parts[0].strip() if parts else title
+
+
+def find_title(ex: Extracted, hints: dict) -> str | None:
+    """The report's title: crawler header, ``ArticleTitle`` meta, ``<title>``, or a first line."""
+    for cand in (ex.meta.get("标题"), ex.meta.get("ArticleTitle"), ex.meta.get("articletitle")):
+        if cand and cand.strip():
+            return cand.strip()
+    lines = [b.text for b in ex.blocks[:12] if isinstance(b, TextBlock)]
+    for i, line in enumerate(lines):
+        t = _norm(line)
+        if len(t) <= 80 and re.search(r"年度?报告|年报", t) and not t.startswith(("根据", "本报告", "本年度")):
+            return line.strip()
+        # a title broken over two lines ("…政府信息公开工作" / "年度报告")
+        if i + 1 < len(lines) and len(t) <= 60 and re.fullmatch(r"(?:工作)?年度报告|年报", _norm(lines[i + 1])):
+            return line.strip() + lines[i + 1].strip()
+    if ex.title:
+        return split_title(ex.title)
+    return hints.get("title") or hints.get("link_text")
+
+
+def _clean_agency(name: str) -> str | None:
+    name = _norm(name).strip("《》“”\"'：:，,。.（）()[]【】 ")
+    name = re.sub(r"^(?:关于|公布|发布|印发)", "", name)
+    name = _LEAD_NOISE.sub("", name) if re.search(r"公布|现将|关于|根据|，|,|。", name) else name
+    name = re.sub(r"(?:关于)$", "", name)
+    if len(name) < 2 or re.fullmatch(r"[\d年度]+", name) or name in ("我区", "我县", "我市", "本机关", "我局"):
+        return None
+    return name
+
+
+def agency_from_title(title: str) -> tuple[str | None, int | None]:
+    """(agency, year) from a title like ``XX人民政府2024年政府信息公开工作年度报告``."""
+    t = _norm(split_title(title))
+    t = re.sub(r"^#+", "", t)
+    for pat in (_TITLE_YEAR_FIRST, _TITLE_AGENCY_FIRST):
+        m = pat.search(t)
+        if m:
+            return _clean_agency(m.group("agency")), int(m.group("year"))
+    m = re.search(r"((?:19|20)\d{2})\s*年", t)
+    return None, int(m.group(1)) if m and re.search(r"年度?报告|年报", t) else None
+
+
+def _signature(ex: Extracted) -> tuple[str | None, dt.date | None, str]:
+    """Agency and date signed at the end (``XX人民政府`` / ``2025年1月20日``)."""
+    lines = [b.text.strip() for b in ex.blocks[-8:] if isinstance(b, TextBlock) and b.text.strip()]
+    agency, date, text = None, None, ""
+    for i in range(len(lines) - 1, max(-1, len(lines) - 5), -1):
+        t = _norm(lines[i]).strip("()（）")
+        if len(t) <= 20 and parse_date(t) and re.fullmatch(r"[\d年月日〇○零一二三四五六七八九十Ｏ\-./]+", t):
+            date, text = parse_date(t), lines[i]
+            if i > 0 and _AGENCY_LINE.match(_norm(lines[i - 1])):
+                agency = _norm(lines[i - 1])
+            break
+        if _AGENCY_LINE.match(t) and i == len(lines) - 1:
+            agency = t
+    return agency, date, text
+
+
+def find_agency(ex: Extracted, title: str | None, hints: dict) -> tuple[str | None, str | None]:
+    """(agency, source) by priority: title, signature, prose, meta, crawler hint."""
+    if title:
+        a, _ = agency_from_title(title)
+        if a:
+            return a, "title"
+    sig, _, _ = _signature(ex)
+    if sig:
+        return sig, "signature"
+    head = " ".join(b.text for b in ex.blocks[:6] if isinstance(b, TextBlock))
+    m = _INLINE_TITLE.search(_norm(head))
+    if m:
+        a = _clean_agency(m.group("agency"))
+        if a:
+            return a, "text"
+    m = _COMPILED_BY.search(_norm(head))
+    if m:
+        a = _clean_agency(m.group(1))
+        if a:
+            a = re.sub(r"(?:人民)?政府办公室$|政府办$", "人民政府", a) if re.search(r"[区县市旗]", a) else a
+            return a, "text"
+    for key in _AGENCY_META_KEYS:
+        if ex.meta.get(key):
+            return ex.meta[key].strip(), "meta"
+    if hints.get("agency"):
+        return str(hints["agency"]), "hint"
+    return None, None
+
+
+def find_year(ex: Extracted, title: str | None, text: str) -> int | None:
+    """Report year: from the title, else the statistical period, else the first lines."""
+    if title:
+        _, y = agency_from_title(title)
+        if y:
+            return y
+    m = _PERIOD.search(_norm(text[:3000]))
+    if m:
+        return int(m.group(1))
+    head = _norm(" ".join(b.text for b in ex.blocks[:4] if isinstance(b, TextBlock)))
+    m = _INLINE_TITLE.search(head)
+    if m:
+        return int(m.group("year"))
+    return None
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def _url_date(url: str | None) -> dt.date | None:
+    if not url:
+        return None
+    for pat in _URL_DATE:
+        m = pat.search(url)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                continue
+    return None
+
+
+def date_candidates(ex: Extracted, url: str | None, hints: dict) -> list[DateEvidence]:
+    """Every publication-date candidate found, with where it came from."""
+    out: list[DateEvidence] = []
+    lowered = {k.lower(): v for k, v in ex.meta.items()}
+    for key in _META_DATE_KEYS:
+        if key in lowered:
+            d = parse_date(lowered[key])
+            if _plausible(d):
+                out.append(DateEvidence(d, "meta", f"{key}={lowered[key]}"))  # type: ignore[arg-type]
+    for key in ("发布时间", "发布日期"):
+        if key in ex.meta:
+            d = parse_date(ex.meta[key])
+            if _plausible(d):
+                out.append(DateEvidence(d, "visible", f"{key}: {ex.meta[key]}"))  # type: ignore[arg-type]
+    texts = [b for b in ex.blocks[:15] if isinstance(b, TextBlock)]
+    for i, b in enumerate(texts):
+        line = b.text.strip()
+        if len(line) > 160:
+            continue
+        m = _VISIBLE.search(line)
+        if m:
+            d = parse_date(m.group(2))
+            if _plausible(d):
+                out.append(DateEvidence(d, "visible", line[:80]))  # type: ignore[arg-type]
+            continue
+        d = parse_date(line)
+        if d and (_WEEKDAY.search(line) or (i == 0 and len(_norm(line)) <= 24)):
+            out.append(DateEvidence(d, "header", line[:80]))
+        elif d and _plausible(d) and i < 6 and re.fullmatch(r"[(（]?[\d年月日〇○零一二三四五六七八九十Ｏ\-./]+[)）]?", _norm(line)):
+            out.append(DateEvidence(d, "signature", line[:80]))  # a dateline under the title
+    for u in (url, ex.meta.get("Url"), ex.meta.get("url"), ex.meta.get("原文链接")):
+        d = _url_date(u)
+        if _plausible(d):
+            out.append(DateEvidence(d, "url", u or ""))  # type: ignore[arg-type]
+            break
+    _, sd, stext = _signature(ex)
+    if _plausible(sd):
+        out.append(DateEvidence(sd, "signature", stext[:80]))  # type: ignore[arg-type]
+    if hints.get("list_date"):
+        d = parse_date(str(hints["list_date"]))
+        if _plausible(d):
+            out.append(DateEvidence(d, "list", str(hints["list_date"])))  # type: ignore[arg-type]
+    seen, unique = set(), []
+    for e in out:
+        if (e.date, e.source) not in seen:
+            seen.add((e.date, e.source))
+            unique.append(e)
+    return unique
+
+
+def fill(report: Report, ex: Extracted, hints: dict) -> None:
+    """Set title, agency, year, dates and the chosen publication date on ``report``."""
+    title = find_title(ex, hints)
+    report.title = title
+    report.agency, report.agency_source = find_agency(ex, title, hints)
+    report.year = find_year(ex, title, report.text)
+    if report.url is None:
+        report.url = ex.meta.get("原文链接") or ex.meta.get("Url") or None
+    report.dates = date_candidates(ex, report.url, hints)
+    usable = [e for e in report.dates if e.source in SOURCE_RANK]
+    if usable:
+        best = min(usable, key=lambda e: SOURCE_RANK[e.source])
+        report.published, report.published_source = best.date, best.source

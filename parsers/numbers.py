@@ -1,0 +1,99 @@
+"""Cell text to :class:`nianbao.model.Cell`: counts, money (万元) and signed changes.
+
+Pure functions.  A blank, a dash or 无 is ``status='blank'`` with ``value=None`` (never a silent
+0); anything that is not a number is ``status='unreadable'``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+from nianbao.model import Cell
+
+__all__ = ["BLANK_MARKS", "is_blank_text", "is_number_text", "norm", "parse_cell"]
+
+Kind = Literal["count", "money", "signed"]
+
+BLANK_MARKS = frozenset(
+    {"", "-", "--", "---", "—", "——", "–", "－", "/", "//", "\\", "无", "空", "暂无", "&nbsp;", "nbsp", "×"}
+)
+_SPACES = re.compile(r"[\s\u00a0\u2000-\u200b\u3000\ufeff]+")
+_UNITS = re.compile(r"(件|条|个|项|宗|次|人次|份|篇|起|家|笔|例)$")
+_NUM = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_MONEY = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(亿元|万元|元|万)?$")
+_SIGN_WORD = re.compile(r"^(?:(增加|增|减少|减|\+|-))?((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?:\((增加|增|减少|减)\)|(增加|增|减少|减))?$")
+_LEAD_NOTE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*[(（\[](.{1,40})[)）\]]$")
+
+
+def norm(text: str) -> str:
+    """NFKC (full-width digits and punctuation), ``&nbsp;`` entities and all spaces removed."""
+    text = text.replace("&nbsp;", "").replace("&#160;", "")
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def is_blank_text(text: str) -> bool:
+    return norm(text) in BLANK_MARKS
+
+
+def is_number_text(text: str) -> bool:
+    """True if ``text`` reads as a table value (number, signed change, money or blank mark)."""
+    t = norm(text)
+    if t in BLANK_MARKS:
+        return True
+    c = parse_cell(text, "signed")
+    if c.status == "ok":
+        return True
+    return parse_cell(text, "money").status == "ok"
+
+
+def _num(s: str) -> int | float:
+    s = s.replace(",", "")
+    if "." in s:
+        f = float(s)
+        return int(f) if f.is_integer() and not s.split(".")[1].strip("0") else f
+    return int(s)
+
+
+def parse_cell(text: str | None, kind: Kind = "count") -> Cell:
+    """Read one cell. ``kind``: ``count`` (non-negative integer expected, but what is printed
+    is kept so rules can flag it), ``money`` (万元; 元 and 亿元 converted), ``signed``
+    (本年增/减: ``27(减)`` is -27, ``增3`` is 3)."""
+    raw = text or ""
+    t = norm(raw)
+    if t in BLANK_MARKS:
+        return Cell(None, raw, "blank")
+    note = None
+    m = _LEAD_NOTE.match(t)
+    if m and not re.fullmatch(r"(增加|增|减少|减|万元|元)", m.group(2)):
+        t, note = m.group(1), m.group(2)
+    if kind == "money":
+        m = _MONEY.match(t)
+        if m:
+            v = float(m.group(1).replace(",", ""))
+            unit = m.group(2)
+            if unit == "元":
+                v = v / 10000
+                note = note or "amount printed in 元, converted to 万元"
+            elif unit == "亿元":
+                v = v * 10000
+            value: int | float = round(v, 6)
+            if float(value).is_integer() and unit in (None, "万元", "万") and "." not in m.group(1):
+                value = int(value)
+            return Cell(value, raw, "ok", note=note)
+        return Cell(None, raw, "unreadable", note=f"not an amount: {raw.strip()[:40]}")
+    if kind == "signed":
+        m = _SIGN_WORD.match(_UNITS.sub("", t))
+        if m:
+            before, digits, paren, after = m.groups()
+            v = _num(digits)
+            word = before or paren or after or ""
+            if word in ("-", "减", "减少"):
+                v = -v
+            return Cell(v, raw, "ok", note=note)
+        return Cell(None, raw, "unreadable", note=f"not a signed number: {raw.strip()[:40]}")
+    t2 = _UNITS.sub("", t)
+    if _NUM.match(t2):
+        return Cell(_num(t2), raw, "ok", note=note)
+    return Cell(None, raw, "unreadable", note=f"not a number: {raw.strip()[:40]}")

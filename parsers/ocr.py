@@ -1,0 +1,275 @@
+"""Scanned pages and images into blocks: rapidocr text boxes, tables rebuilt from ruling lines.
+
+Steps per page: deskew (projection profile), find ruling lines (morphology), turn them into
+cells with pdfplumber's edge/intersection algorithm, OCR the page once, put each text box in
+its cell (a box straddling a rule is split by tokens), and look again (recognition only, on
+the cell crop) at cells that came out empty but have ink.  Every grid cell carries the lowest
+confidence of its boxes; an inked cell nothing could read gets confidence 0 (unreadable, not
+blank).  The OCR engine is loaded once, lazily.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator, Sequence
+
+from parsers.attachments import UnreadableDocument
+from parsers.blocks import Block, Extracted, GridCell, TextBlock
+from parsers.layout_geom import (
+    Glyph,
+    align_continued,
+    closing_edges,
+    fix_lookalikes,
+    grid_from_cells,
+    group_lines,
+    hline,
+    paragraphs,
+    vline,
+)
+
+MAX_PIXELS = 60_000_000  # per image/page before decoding (a 600 dpi A3 scan is ~70M: refused)
+MAX_SIDE = 2400  # pages are scaled down to this before OCR (≈200 dpi A4)
+MAX_FRAMES = 50  # pages of a multi-page TIFF/GIF
+MIN_CELL_INK = 0.004  # share of dark pixels that makes an empty cell "inked"
+
+_engine = None
+_lock = threading.Lock()
+
+
+def engine():
+    """The rapidocr engine, created on first use (bundled models, no network)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            from rapidocr import RapidOCR
+
+            _engine = RapidOCR(
+                params={
+                    "Global.log_level": "error",
+                    "Global.text_score": 0.3,
+                    "Global.use_cls": False,
+                    "Global.max_side_len": MAX_SIDE + 100,
+                }
+            )
+        return _engine
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def read_image(data: bytes, source: str) -> Extracted:
+    """OCR an image file (PNG, JPEG, GIF, TIFF, BMP; every frame of a multi-page one)."""
+    out = Extracted(read_by="ocr")
+    for n, img in enumerate(_frames(data, source), start=1):
+        out.blocks.extend(ocr_page(img, page=n))
+    align_continued(out.blocks)
+    return out
+
+
+def ocr_pdf_pages(data: bytes, indexes: Sequence[int], source: str, *, dpi: int = 170) -> Iterator[tuple[int, list[Block]]]:
+    """Render the given (0-based) pages of a PDF and OCR them."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(data)
+    except Exception as e:
+        raise UnreadableDocument(source, f"PDF pages cannot be rendered for OCR ({e})") from e
+    try:
+        for i in indexes:
+            page = doc[i]
+            w, h = page.get_size()
+            scale = dpi / 72
+            if w * h * scale * scale > MAX_PIXELS:
+                scale = (MAX_PIXELS / (w * h)) ** 0.5
+            img = page.render(scale=scale, grayscale=True).to_pil()
+            yield i, ocr_page(img, page=i + 1)
+    finally:
+        doc.close()
+
+
+def _frames(data: bytes, source: str):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise UnreadableDocument(source, f"broken image ({e})") from e
+    w, h = img.size
+    if w * h > MAX_PIXELS:
+        raise UnreadableDocument(source, f"image too large ({w}x{h} pixels, limit {MAX_PIXELS // 1_000_000} Mpx)")
+    frames = getattr(img, "n_frames", 1)
+    if frames > MAX_FRAMES:
+        raise UnreadableDocument(source, f"image has {frames} frames (limit {MAX_FRAMES})")
+    for k in range(frames):
+        try:
+            img.seek(k)
+            frame = img.convert("L")
+        except (OSError, ValueError, Image.DecompressionBombError) as e:
+            raise UnreadableDocument(source, f"broken image, frame {k + 1} ({e})") from e
+        yield frame
+
+
+# ---------------------------------------------------------------------------- one page
+
+
+def ocr_page(img, page: int | None = None) -> list[Block]:
+    """Blocks of one page image (PIL), in reading order."""
+    import numpy as np
+    from PIL import Image
+
+    img = img.convert("L")
+    scale = min(1.0, MAX_SIDE / max(img.size))
+    if scale < 1.0:
+        img = img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS)
+    angle = _skew_angle(np.asarray(img))
+    if abs(angle) > 0.05:
+        img = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    arr = np.asarray(img)
+    result = engine()(arr)
+    glyphs = []
+    for box, text, score in zip(result.boxes if result.boxes is not None else [], result.txts or (), result.scores or (), strict=False):
+        xs = [p[0] for p in box]
+        ys = [p[1] for p in box]
+        glyphs.append(Glyph(fix_lookalikes(text), min(xs), min(ys), max(xs), max(ys), float(score)))
+    tables = _tables(arr)
+    items: list[tuple[float, Block]] = []
+    used: set[int] = set()
+    for cells, bbox in tables:
+        verticals = sorted({c[0] for c in cells} | {c[2] for c in cells})
+        inside = []
+        for gi, g in enumerate(glyphs):
+            if bbox[0] <= g.cx <= bbox[2] and bbox[1] <= g.cy <= bbox[3]:
+                used.add(gi)
+                inside.extend(_split_across(g, verticals))
+        origins: dict[int, list[GridCell]] = {}
+        grid = grid_from_cells(cells, inside, tol=4.0, page=page, origins=origins)
+        if grid is None or not _is_real_table(grid):
+            used -= {gi for gi, g in enumerate(glyphs) if bbox[0] <= g.cx <= bbox[2] and bbox[1] <= g.cy <= bbox[3]}
+            continue
+        _recheck_empty(arr, cells, origins)
+        items.append((bbox[1], grid))
+    rest = [g for gi, g in enumerate(glyphs) if gi not in used]
+    lines = group_lines(rest)
+    if lines:
+        left = min(ln.x0 for ln in lines)
+        right = max(ln.x1 for ln in lines)
+        tops = sorted(b[1] for _, b in tables) + [float("inf")]
+        chunk, k = [], 0
+        for ln in lines:
+            while ln.top >= tops[k]:
+                items.extend((top, TextBlock(text, page=page)) for text, top in paragraphs(chunk, left, right))
+                chunk, k = [], k + 1
+            chunk.append(ln)
+        items.extend((top, TextBlock(text, page=page)) for text, top in paragraphs(chunk, left, right))
+    items.sort(key=lambda it: it[0])
+    return [b for _, b in items if not (isinstance(b, TextBlock) and _page_number(b.text))]
+
+
+def _is_real_table(grid) -> bool:
+    from parsers.pdf import _is_real_table as real
+
+    return real(grid)
+
+
+def _page_number(text: str) -> bool:
+    from parsers.pdf import _PAGE_NUMBER
+
+    return bool(_PAGE_NUMBER.match(text))
+
+
+def _skew_angle(arr, max_deg: float = 3.0) -> float:
+    """Rotation (degrees, PIL convention) that makes text lines and rules horizontal."""
+    import numpy as np
+    from PIL import Image
+
+    small = Image.fromarray(arr)
+    f = 700 / max(small.size)
+    if f < 1:
+        small = small.resize((round(small.width * f), round(small.height * f)))
+    ink = (np.asarray(small) < 160).astype(np.uint8) * 255
+    base = Image.fromarray(ink)
+
+    def score(a: float) -> float:
+        prof = np.asarray(base.rotate(a, resample=Image.BILINEAR)).sum(axis=1).astype(np.float64)
+        return float(np.square(np.diff(prof)).sum())
+
+    best = max((a / 10 for a in range(int(-max_deg * 10), int(max_deg * 10) + 1, 2)), key=score)
+    fine = max((best + d / 100 for d in range(-10, 11, 2)), key=score)
+    return fine
+
+
+def _tables(arr) -> list[tuple[list[tuple[float, float, float, float]], tuple[float, float, float, float]]]:
+    """Ruled tables of a page image: cell boxes and the table's bbox, from its line segments."""
+    import cv2
+    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
+    h, w = arr.shape
+    binary = cv2.adaptiveThreshold(arr, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 20), 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 60, 15)))
+    hmask = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    vmask = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, vk), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    edges: list[dict] = []
+    for mask, orient in ((hmask, "h"), (vmask, "v")):
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for i in range(1, n):
+            x, y, bw, bh, _ = stats[i]
+            if orient == "h" and bw >= 20 and bh <= 12:
+                edges.append(hline(float(x), float(x + bw), float(y + bh / 2)))
+            elif orient == "v" and bh >= 15 and bw <= 12:
+                edges.append(vline(float(x + bw / 2), float(y), float(y + bh)))
+    if not edges:
+        return []
+    tol = 6
+    edges = merge_edges(edges, tol, tol, tol, tol)
+    edges += closing_edges(edges, tol=tol)
+    inter = edges_to_intersections(edges, tol, tol)
+    cells = intersections_to_cells(inter)
+    groups = [list(g) for g in cells_to_tables(cells)]
+    grouped = {c for g in groups for c in g}
+    groups += [[c] for c in cells if c not in grouped]  # one-cell tables (a row cut off by a page break)
+    out = []
+    for group in groups:
+        x0 = min(c[0] for c in group)
+        top = min(c[1] for c in group)
+        x1 = max(c[2] for c in group)
+        bottom = max(c[3] for c in group)
+        out.append((list(group), (x0, top, x1, bottom)))
+    return out
+
+
+def _split_across(g: Glyph, verticals: list[float]) -> list[Glyph]:
+    """A box that runs over a vertical rule ("3  0") is cut at the rules, tokens shared out."""
+    cuts = [x for x in verticals if g.x0 + 3 < x < g.x1 - 3]
+    tokens = g.text.split()
+    if not cuts or len(tokens) < 2:
+        return [g]
+    bounds = [g.x0, *cuts, g.x1]
+    spans = list(zip(bounds, bounds[1:], strict=False))
+    if len(tokens) != len(spans):
+        return [g]
+    return [Glyph(t, a, g.top, b, g.bottom, g.confidence) for t, (a, b) in zip(tokens, spans, strict=True)]
+
+
+def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
+    """Cells that came out empty but have ink: recognise the crop alone; if that still reads
+    nothing, mark them unreadable (confidence 0) instead of blank."""
+    import numpy as np
+
+    for i, copies in origins.items():
+        if not copies or copies[0].text:
+            continue
+        x0, top, x1, bottom = cells[i]
+        pad = 4
+        crop = arr[int(top) + pad : int(bottom) - pad, int(x0) + pad : int(x1) - pad]
+        if crop.size == 0 or float((crop < 110).mean()) < MIN_CELL_INK:
+            continue
+        res = engine()(np.ascontiguousarray(np.pad(crop, 12, constant_values=255)), use_cls=False)
+        text = "".join(res.txts or ()).strip()
+        scores = [float(s) for s in (res.scores or ())]
+        for cell in copies:
+            if text:
+                cell.text, cell.confidence = fix_lookalikes(text), min(scores) if scores else None
+            else:
+                cell.confidence = 0.0

@@ -1,0 +1,50 @@
+"""DOCX and PDF attachments of sandbox reports, cached on disk across runs.
+
+DOCX comes from ``sandbox.render_office.render_docx`` (python-docx, fast).  PDF comes from
+``render_office.render_pdf`` when that exists, else from LibreOffice converting the DOCX
+(seconds each), so PDFs are cached under the user's cache directory by content hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+from nianbao.model import Report
+
+_LOCK = threading.Lock()  # one LibreOffice conversion at a time (2 shared cores)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("NIANBAO_SANDBOX_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "nianbao-sandbox")
+    path = Path(base)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def render(report: Report, ext: str) -> bytes:
+    """The report as a ``docx`` or ``pdf`` file."""
+    from sandbox import render_office
+
+    docx = render_office.render_docx(report)
+    if ext == "docx":
+        return docx
+    if ext != "pdf":
+        raise ValueError(f"unsupported attachment type {ext!r}")
+    if hasattr(render_office, "render_pdf"):
+        return render_office.render_pdf(report)
+    key = hashlib.sha256(docx).hexdigest()[:32]
+    target = cache_dir() / f"{key}.pdf"
+    if target.exists():
+        return target.read_bytes()
+    with _LOCK:
+        if target.exists():
+            return target.read_bytes()
+        pdf = render_office.docx_to_pdf(docx)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(pdf)
+        tmp.replace(target)
+    return pdf

@@ -1,0 +1,296 @@
+"""Exports: reports and findings as rows (dicts), and writers for CSV, JSON and XLSX.
+
+Rows use English keys and plain values (JSON keeps them so); the CSV and XLSX writers can give
+Chinese headers and Chinese labels for coded values (severity, review status) for people.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from storage.schema import REVIEW_STATUSES
+
+if TYPE_CHECKING:
+    from storage.store import Store
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+LEVEL_LABELS = {
+    "province": "省级",
+    "city": "市级",
+    "county": "县级",
+    "township": "乡镇",
+    "department": "部门",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    labels: dict[str, str] = field(default_factory=dict)  # coded value -> Chinese label
+    kind: str = "text"  # text | int | date | list | bool | json
+
+
+REPORT_COLUMNS: list[Column] = [
+    Column("id", "编号", kind="int"),
+    Column("agency", "机构"),
+    Column("year", "年度", kind="int"),
+    Column("level", "层级", LEVEL_LABELS),
+    Column("region", "地区"),
+    Column("province", "省份"),
+    Column("title", "标题"),
+    Column("url", "链接"),
+    Column("published", "发布日期", kind="date"),
+    Column("published_source", "日期来源"),
+    Column("first_seen", "首次发现", kind="date"),
+    Column("deadline", "截止日期", kind="date"),
+    Column("days_late", "逾期天数", kind="int"),
+    Column("layout", "版式"),
+    Column("read_by", "读取方式"),
+    Column("is_report", "是否年报", kind="bool"),
+    Column("n_errors", "错误数", kind="int"),
+    Column("n_warnings", "警告数", kind="int"),
+    Column("findings", "问题规则", kind="list"),
+    Column("source", "来源"),
+]
+
+FINDING_COLUMNS: list[Column] = [
+    Column("id", "编号", kind="int"),
+    Column("agency", "机构"),
+    Column("year", "年度", kind="int"),
+    Column("rule", "规则"),
+    Column("severity", "严重程度", SEVERITY_LABELS),
+    Column("where", "位置"),
+    Column("expected", "应为", kind="json"),
+    Column("actual", "实为", kind="json"),
+    Column("message", "说明"),
+    Column("evidence", "依据"),
+    Column("review", "审核状态", REVIEW_STATUSES),
+    Column("reviewer", "审核人"),
+    Column("review_note", "审核备注"),
+    Column("title", "报告标题"),
+    Column("url", "链接"),
+    Column("report_id", "报告编号", kind="int"),
+    Column("created_at", "首次发现时间"),
+    Column("fingerprint", "指纹"),
+]
+
+COLUMNS: dict[str, list[Column]] = {"reports": REPORT_COLUMNS, "findings": FINDING_COLUMNS}
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _where(clauses: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
+    """AND the clauses whose value is not None/False; a value is a parameter iff its SQL has ``?``."""
+    used = [(sql, v) for sql, v in clauses if v is not None and v is not False]
+    if not used:
+        return "", []
+    params = [v for sql, v in used for _ in range(sql.count("?"))]
+    return " WHERE " + " AND ".join(sql for sql, _ in used), params
+
+
+def export_reports(
+    store: Store,
+    *,
+    year: int | None = None,
+    agency: str | None = None,
+    rule: str | None = None,
+    level: str | None = None,
+    current_only: bool = True,
+    reports_only: bool = True,
+) -> list[dict[str, Any]]:
+    """One dict per report: metadata, timeliness and the names of the rules that fired.
+
+    ``agency`` matches a substring of the name; ``rule`` keeps reports with that finding.
+    """
+    where, params = _where(
+        [
+            ("r.current = 1", current_only),
+            ("r.is_report = 1", reports_only),
+            ("r.year = ?", year),
+            ("r.agency LIKE '%' || ? || '%'", agency),
+            ("r.level = ?", level),
+            ("EXISTS (SELECT 1 FROM findings f WHERE f.report_id = r.id AND f.rule = ?)", rule),
+        ]
+    )
+    rows = store.query(
+        f"""SELECT r.id, r.agency, r.year, r.level, r.region, r.province, r.title,
+                   COALESCE(r.url, d.url) AS url, r.published, r.published_source, r.first_seen,
+                   r.deadline, r.days_late, r.layout, r.read_by, r.is_report, r.source,
+                   (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id AND f.severity = 'error')
+                       AS n_errors,
+                   (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id AND f.severity = 'warning')
+                       AS n_warnings,
+                   (SELECT GROUP_CONCAT(DISTINCT f.rule) FROM findings f WHERE f.report_id = r.id) AS findings
+            FROM reports r JOIN documents d ON d.id = r.document_id{where}
+            ORDER BY r.agency IS NULL, r.agency, r.year, r.id""",
+        params,
+    )
+    for row in rows:
+        row["findings"] = sorted(row["findings"].split(",")) if row["findings"] else []
+        row["is_report"] = bool(row["is_report"])
+    return rows
+
+
+def export_findings(
+    store: Store,
+    *,
+    year: int | None = None,
+    agency: str | None = None,
+    rule: str | None = None,
+    severity: str | None = None,
+    review: str | None = None,
+    active_only: bool = True,
+) -> list[dict[str, Any]]:
+    """One dict per finding, with its report's title/URL and the review decision (pending if none)."""
+    where, params = _where(
+        [
+            ("f.active = 1", active_only),
+            ("f.year = ?", year),
+            ("f.agency LIKE '%' || ? || '%'", agency),
+            ("f.rule = ?", rule),
+            ("f.severity = ?", severity),
+            ("COALESCE(v.status, 'pending') = ?", review),
+        ]
+    )
+    rows = store.query(
+        f"""SELECT f.id, f.agency, f.year, f.rule, f.severity, f.location AS "where", f.expected, f.actual,
+                   f.message, f.evidence, COALESCE(v.status, 'pending') AS review, v.reviewer,
+                   v.note AS review_note, r.title, COALESCE(r.url, d.url) AS url, f.report_id,
+                   f.created_at, f.fingerprint
+            FROM findings f LEFT JOIN reports r ON r.id = f.report_id
+            LEFT JOIN documents d ON d.id = f.document_id
+            LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            ORDER BY f.agency IS NULL, f.agency, f.year,
+                     CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, f.rule, f.id""",
+        params,
+    )
+    for row in rows:
+        row["expected"] = json.loads(row["expected"]) if row["expected"] is not None else None
+        row["actual"] = json.loads(row["actual"]) if row["actual"] is not None else None
+    return rows
+
+
+# ---------------------------------------------------------------- writers
+
+
+def _text(value: Any, col: Column, chinese: bool) -> str:
+    """A value as one spreadsheet-cell string."""
+    if value is None:
+        return ""
+    if col.kind == "list":
+        return "、".join(str(v) for v in value)
+    if col.kind == "bool":
+        return ("是" if value else "否") if chinese else ("true" if value else "false")
+    if col.kind == "json" and not isinstance(value, (str, int, float)):
+        return json.dumps(value, ensure_ascii=False)
+    if chinese and col.labels:
+        return col.labels.get(str(value), str(value))
+    return str(value)
+
+
+def _headers(columns: Sequence[Column], chinese: bool) -> list[str]:
+    return [c.zh if chinese else c.key for c in columns]
+
+
+def write_csv(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[Column],
+    fp: IO[str],
+    *,
+    chinese: bool = True,
+    bom: bool = True,
+) -> int:
+    """CSV with a UTF-8 BOM (so Excel reads it as UTF-8); returns the number of rows."""
+    if bom:
+        fp.write("\ufeff")
+    writer = csv.writer(fp, lineterminator="\r\n")
+    writer.writerow(_headers(columns, chinese))
+    n = 0
+    for row in rows:
+        writer.writerow([_text(row.get(c.key), c, chinese) for c in columns])
+        n += 1
+    return n
+
+
+def write_json(rows: Iterable[dict[str, Any]], fp: IO[str]) -> int:
+    rows = list(rows)
+    json.dump(rows, fp, ensure_ascii=False, indent=2, default=str)
+    fp.write("\n")
+    return len(rows)
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a spreadsheet: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _xlsx_value(value: Any, col: Column, chinese: bool) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if value is None:
+        return None
+    if col.kind == "int" and isinstance(value, (int, float)):
+        return value
+    if col.kind == "date":
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return str(value)
+    if col.kind == "json" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", _text(value, col, chinese))
+    return text[:32000]  # Excel's cell limit is 32767 characters
+
+
+def write_xlsx(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[Column],
+    dest: str | Path | IO[bytes],
+    *,
+    chinese: bool = True,
+    sheet_title: str = "导出",
+) -> int:
+    """An XLSX workbook: bold frozen header row, autofilter over the data, widths fitted to content."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title
+    headers = _headers(columns, chinese)
+    ws.append(headers)
+    widths = [display_width(h) for h in headers]
+    n = 0
+    for row in rows:
+        values = [_xlsx_value(row.get(c.key), c, chinese) for c in columns]
+        ws.append(values)
+        n += 1
+        if n <= 2000:  # widths from a sample are enough
+            for i, v in enumerate(values):
+                w = 10 if isinstance(v, dt.date) else display_width(str(v)) if v is not None else 0
+                widths[i] = max(widths[i], w)
+    for i, col in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = min(max(widths[i - 1] + 2, 6), 60)
+        if col.kind == "date":
+            for cell in ws[letter][1:]:
+                cell.number_format = "yyyy-mm-dd"
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
+    wb.save(dest)
+    return n
