@@ -363,3 +363,42 @@ def same_site(url: str, site_url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
     base = site_base(urlsplit(site_url).hostname or "")
     return bool(base) and (host == base or host.endswith("." + base))
+
+
+_PAGE_PARAM = re.compile(r"[?&]((?:page|pageNo|pageNum|pageIndex|curPage|currentPage|p))=", re.I)
+_TOTAL_PAGE_KEYS = ("pagecount", "totalpage", "totalpages", "pages", "page_count", "total_page")
+
+
+def json_page_urls(endpoint: str, body: str | bytes, scripts: str = "") -> list[str]:
+    """Further pages of a paginated JSON list: ``?page=2`` … up to its ``pageCount``.
+
+    The page parameter's name is read from the page's scripts (``api + "?page=" + p``);
+    the count from the JSON (``pageCount``/``totalPage``/``pages``, or ``total``/``pageSize``).
+    """
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        data = json.loads(text.strip().lstrip("\ufeff"))
+    except ValueError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    flat = {str(k).lower(): v for k, v in data.items()}
+    for v in list(data.values()):
+        if isinstance(v, dict):  # {"data": {"pageCount": …, "list": […]}}
+            flat.update({str(k).lower(): x for k, x in v.items() if str(k).lower() not in flat})
+    count = None
+    for k in _TOTAL_PAGE_KEYS:
+        if isinstance(flat.get(k), (int, str)) and str(flat[k]).isdigit():
+            count = int(flat[k])
+            break
+    if count is None:
+        total, size = flat.get("total"), flat.get("pagesize")
+        if isinstance(total, int) and isinstance(size, int) and size > 0:
+            count = -(-total // size)
+    if not count or count <= 1:
+        return []
+    m = _PAGE_PARAM.search(scripts or "")
+    param = m.group(1) if m else "page"
+    base = re.sub(rf"([?&]){re.escape(param)}=\d+", "", endpoint).rstrip("?&")
+    sep = "&" if "?" in base else "?"
+    return [f"{base}{sep}{param}={n}" for n in range(2, min(count, 500) + 1)]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nianbao.layouts import APPEAL_GROUPS, APPLICATION_ROWS, DISCLOSURE_ROWS, DISCLOSURE_COLUMNS
+from nianbao.layouts import APPEAL_GROUPS, APPLICATION_ROWS, DISCLOSURE_COLUMNS, DISCLOSURE_ROWS
 from nianbao.model import Report
 
 __all__ = ["audit_report", "parse", "summary"]

@@ -117,29 +117,72 @@ def _int(v: str | None, default: int) -> int:
 
 def _table_grid(tbl, source: str) -> GridBlock:
     rows: list[list[GridCell | None]] = []
+    ids: list[list[int]] = []  # which w:tc (merged cell) each grid position belongs to
+    next_id = 0
     for tr in tbl.iterchildren(_W + "tr"):
         trpr = tr.find(_W + "trPr")
-        row: list[GridCell | None] = [None] * _int(_val(trpr, "gridBefore"), 0)
+        before = _int(_val(trpr, "gridBefore"), 0)
+        row: list[GridCell | None] = [None] * before
+        rid: list[int] = list(range(-1, -1 - before, -1))
         for tc in _row_cells(tr):
             tcpr = tc.find(_W + "tcPr")
             span = max(_int(_val(tcpr, "gridSpan"), 1), 1)
             vmerge = _val(tcpr, "vMerge")
             col = len(row)
-            if vmerge is not None and vmerge != "restart" and rows:
-                above = rows[-1][col] if col < len(rows[-1]) else None
+            if vmerge is not None and vmerge != "restart" and rows and col < len(rows[-1]):
+                above = rows[-1][col]
                 text = above.text if above is not None else ""
                 row.extend(GridCell(text, span_origin=False) for _ in range(span))
+                rid.extend([ids[-1][col]] * span)
             else:
                 text = _cell_text(tc)
                 row.append(GridCell(text))
                 row.extend(GridCell(text, span_origin=False) for _ in range(span - 1))
+                next_id += 1
+                rid.extend([next_id] * span)
             if len(row) * (len(rows) + 1) > MAX_TABLE_CELLS:
                 raise UnreadableDocument(source, "table too large")
-        row.extend([None] * _int(_val(trpr, "gridAfter"), 0))
+        after = _int(_val(trpr, "gridAfter"), 0)
+        row.extend([None] * after)
+        rid.extend(range(-1000 - len(rid), -1000 - len(rid) - after, -1))
         rows.append(row)
+        ids.append(rid)
     width = max((len(r) for r in rows), default=0)
-    grid = [[c if c is not None else GridCell("") for c in r] for r in rows]
-    return GridBlock(rows=[r + [GridCell("") for _ in range(width - len(r))] for r in grid])
+    grid = [[c if c is not None else GridCell("") for c in r] + [GridCell("") for _ in range(width - len(r))] for r in rows]
+    ids = [r + list(range(-5000 - i * width, -5000 - i * width - (width - len(r)), -1)) for i, r in enumerate(ids)]
+    widths = [_int(g.get(_W + "w"), 1000) for g in tbl.iter(_W + "gridCol")]
+    return GridBlock(rows=_drop_redundant_columns(grid, ids, widths))
+
+
+def _drop_redundant_columns(
+    grid: list[list[GridCell]], ids: list[list[int]], widths: list[int]
+) -> list[list[GridCell]]:
+    """Remove grid columns that are slivers (under 0.5 mm wide) or in every row belong to the
+    same cell as a neighbour column: extra grid lines a word processor keeps after editing,
+    invisible in the printed table."""
+    width = len(grid[0]) if grid else 0
+    for pass_ in ("sliver", "shared"):
+        c = 0
+        while c < width and width > 1:
+            def shared(r: int, c: int = c, width: int = width) -> bool:
+                return (c > 0 and ids[r][c] == ids[r][c - 1]) or (c + 1 < width and ids[r][c] == ids[r][c + 1])
+
+            if pass_ == "sliver":
+                drop = len(widths) == width and widths[c] < 30
+            else:
+                drop = all(shared(r) for r in range(len(grid)))
+            if not drop:
+                c += 1
+                continue
+            for r in range(len(grid)):
+                if grid[r][c].span_origin and c + 1 < width and ids[r][c + 1] == ids[r][c]:
+                    grid[r][c + 1].span_origin = True
+                del grid[r][c]
+                del ids[r][c]
+            if len(widths) == width:
+                del widths[c]
+            width -= 1
+    return grid
 
 
 def _row_cells(tr):

@@ -99,7 +99,9 @@ def _values(tokens: Sequence[str], kinds: Sequence[str]) -> list[int | float]:
     return [token_value(t, k) for t, k in zip(tokens, kinds, strict=True)]
 
 
-def _describe(cands: Sequence[Sequence[str]], shown: int = 4) -> str:
+def _describe(cands: Sequence[Sequence[str]], shown: int = 6) -> str:
+    # most even splits first: a reader checking by hand usually wants those
+    cands = sorted(cands, key=lambda c: (max(map(len, c)) - min(map(len, c)), c))
     txt = " 或 ".join("|".join(c) for c in cands[:shown])
     if len(cands) > shown:
         txt += f" 等{len(cands)}种"

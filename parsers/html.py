@@ -73,6 +73,9 @@ class _Walker:
                     self.blocks.append(grid)
             elif tag == "br":
                 self.flush_line()
+            elif tag == "pre":
+                self.flush_line()
+                self.lines.extend(ln for ln in child.text_content().split("\n") if ln.strip(" \t\r"))
             elif tag in _BLOCK:
                 self.flush_line()
                 if child.text:

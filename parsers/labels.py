@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "APPEAL_GROUP_PATTERNS",
@@ -30,6 +31,7 @@ _NUMBERING = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def key_text(text: str) -> str:
     """Label text for matching: NFKC, list numbering and all punctuation removed."""
     t = unicodedata.normalize("NFKC", text).strip()
@@ -60,8 +62,14 @@ _LINE_HEADING = {
 _INLINE_HEADING = {k: re.compile(rf"{_NUM[k]}{_SEP}{pat}") for k, pat in SECTION_TITLES.items()}
 
 
+_QUICK_HEADING = re.compile(r"^\s*#*\s*[一二三四五六七八九十]\s*[、.．]")
+
+
+@lru_cache(maxsize=65536)
 def heading_at_start(line: str, max_extra: int = 12) -> str | None:
     """Section key if ``line`` is a section heading (numbered, short), else None."""
+    if len(line) > 120 or not _QUICK_HEADING.match(line):
+        return None
     t = unicodedata.normalize("NFKC", line).strip().lstrip("#").strip()
     if len(t) > 60:
         return None

@@ -313,3 +313,18 @@ def hline(x0: float, x1: float, y: float) -> dict:
 def vline(x: float, top: float, bottom: float) -> dict:
     return {"x0": x, "x1": x, "top": top, "bottom": bottom, "width": 0, "height": bottom - top,
             "object_type": "line", "orientation": "v"}
+
+
+def drop_redundant(grid: GridBlock) -> GridBlock:
+    """Remove grid columns (rows) that hold nothing but copies of the merged cell to their left
+    (above): extra grid lines a word processor keeps after editing, which no reader of the
+    printed table can see."""
+    rows = grid.rows
+    if not rows:
+        return grid
+    width = len(rows[0])
+    keep = [c for c in range(width) if c == 0 or any(r[c].span_origin for r in rows)]
+    rows = [[r[c] for c in keep] for r in rows]
+    rows = [r for i, r in enumerate(rows) if i == 0 or any(c.span_origin for c in r)]
+    grid.rows = rows
+    return grid

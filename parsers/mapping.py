@@ -195,6 +195,9 @@ def _is_header(rec: Record) -> bool:
 def _map_applications(recs: list[Record], layout: str, notes: list[str]) -> dict[str, dict[str, Cell]]:
     order = list(APPLICATION_ROWS[layout])
     allowed = set(order)
+    if layout == "2021":
+        # some 2021-layout reports print (六)其他处理 as one row, as the 2019 layout did
+        allowed.add("other")
     table: dict[str, dict[str, Cell]] = {}
     glued_rows: dict[str, str] = {}
     last = -1
@@ -220,13 +223,15 @@ def _map_applications(recs: list[Record], layout: str, notes: list[str]) -> dict
             note = "row label missing or unrecognised: taken by position"
             if rec.label:
                 note += f" ({rec.label[:30]})"
-        last = max(last, order.index(key))
+        last = max(last, order.index("other.other" if key == "other" and layout == "2021" else key))
         if is_glued:
             glued_rows[key] = nonblank[0]
             continue
         table[key] = _row_cells(rec.values, APP_COLS, rec.confidence, note)
     if glued_rows:
         _resolve_glued_applications(table, glued_rows, layout, notes)
+    if layout == "2021" and "other" in table:
+        order.insert(order.index("other.no_correction"), "other")
     return {k: table[k] for k in order if k in table}
 
 

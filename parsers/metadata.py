@@ -59,6 +59,23 @@ _PERIOD = re.compile(r"(?:统计|期限|周期|时间|数据).{0,12}?((?:19|20)\
 _COMPILED_BY = re.compile(r"由([\u4e00-\u9fff]{2,30}?)(?:负责)?编制")
 
 
+_NOT_AGENCY = {"我区", "我县", "我市", "本机关", "我局", "政府", "政务", "本单位", "我委", "我办", "本年度", "年度"}
+_PLACE_PREFIX = (
+    r"(?:(?<![\u4e00-\u9fff])|(?<=[由在于向和与经为对的以及将、]))"
+    r"((?:(?![由在于向和与经为对的以及将可报告版网站])[\u4e00-\u9fff]){2,7}?(?:省|自治区|市|自治州|州|盟|地区))"
+)
+
+
+def _fuller_name(agency: str, text: str) -> str:
+    """``洪泽区人民政府`` -> ``淮安市洪泽区人民政府`` when the text names it in full."""
+    if re.match(r"^[\u4e00-\u9fff]{1,6}?(?:省|自治区|市|州|盟)", agency) and not re.match(r"^[\u4e00-\u9fff]{1,4}?[区县]", agency):
+        return agency
+    m = re.search(_PLACE_PREFIX + re.escape(agency), text)
+    if m and len(m.group(1)) <= 10:
+        return m.group(1) + agency
+    return agency
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
@@ -117,6 +134,9 @@ def find_title(ex: Extracted, hints: dict) -> str | None:
     for i, line in enumerate(lines):
         t = _norm(line)
         if len(t) <= 80 and re.search(r"年度?报告|年报", t) and not t.startswith(("根据", "本报告", "本年度")):
+            # an agency line above a title that starts with the year ("洪泽区人民政府" / "2023年…")
+            if i > 0 and re.match(r"^(?:19|20)\d{2}\s*年", t) and _AGENCY_LINE.match(_norm(lines[i - 1])):
+                return lines[i - 1].strip() + line.strip()
             return line.strip()
         # a title broken over two lines ("…政府信息公开工作" / "年度报告")
         if i + 1 < len(lines) and len(t) <= 60 and re.fullmatch(r"(?:工作)?年度报告|年报", _norm(lines[i + 1])):
@@ -131,7 +151,7 @@ def _clean_agency(name: str) -> str | None:
     name = re.sub(r"^(?:关于|公布|发布|印发)", "", name)
     name = _LEAD_NOISE.sub("", name) if re.search(r"公布|现将|关于|根据|，|,|。", name) else name
     name = re.sub(r"(?:关于)$", "", name)
-    if len(name) < 2 or re.fullmatch(r"[\d年度]+", name) or name in ("我区", "我县", "我市", "本机关", "我局"):
+    if len(name) < 2 or re.fullmatch(r"[\d年度]+", name) or name in _NOT_AGENCY:
         return None
     return name
 
@@ -165,7 +185,16 @@ def _signature(ex: Extracted) -> tuple[str | None, dt.date | None, str]:
 
 
 def find_agency(ex: Extracted, title: str | None, hints: dict) -> tuple[str | None, str | None]:
-    """(agency, source) by priority: title, signature, prose, meta, crawler hint."""
+    """(agency, source) by priority: title, signature, prose, meta, crawler hint; a short name
+    (``洪泽区人民政府``) is completed from the text (``淮安市洪泽区人民政府``)."""
+    agency, source = _find_agency(ex, title, hints)
+    if agency and source in ("title", "signature", "text"):
+        head = _norm(" ".join(b.text for b in ex.blocks[:40] if isinstance(b, TextBlock)))[:6000]
+        agency = _fuller_name(agency, head)
+    return agency, source
+
+
+def _find_agency(ex: Extracted, title: str | None, hints: dict) -> tuple[str | None, str | None]:
     if title:
         a, _ = agency_from_title(title)
         if a:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Literal
 
 from nianbao.model import Cell
@@ -27,25 +28,34 @@ _SIGN_WORD = re.compile(r"^(?:(增加|增|减少|减|\+|-))?((?:\d{1,3}(?:,\d{3}
 _LEAD_NOTE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*[(（\[](.{1,40})[)）\]]$")
 
 
+@lru_cache(maxsize=65536)
 def norm(text: str) -> str:
     """NFKC (full-width digits and punctuation), ``&nbsp;`` entities and all spaces removed."""
-    text = text.replace("&nbsp;", "").replace("&#160;", "")
-    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+    if "&" in text:
+        text = text.replace("&nbsp;", "").replace("&#160;", "")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return _SPACES.sub("", text)
 
 
 def is_blank_text(text: str) -> bool:
     return norm(text) in BLANK_MARKS
 
 
+_HAS_DIGIT = re.compile(r"[0-9０-９]")
+
+
+@lru_cache(maxsize=65536)
 def is_number_text(text: str) -> bool:
     """True if ``text`` reads as a table value (number, signed change, money or blank mark)."""
     t = norm(text)
     if t in BLANK_MARKS:
         return True
-    c = parse_cell(text, "signed")
-    if c.status == "ok":
+    if len(t) > 40 or not _HAS_DIGIT.search(t):
+        return False
+    if _read(t, "signed")[2] == "ok":
         return True
-    return parse_cell(text, "money").status == "ok"
+    return _read(t, "money")[2] == "ok"
 
 
 def _num(s: str) -> int | float:
@@ -61,14 +71,22 @@ def parse_cell(text: str | None, kind: Kind = "count") -> Cell:
     is kept so rules can flag it), ``money`` (万元; 元 and 亿元 converted), ``signed``
     (本年增/减: ``27(减)`` is -27, ``增3`` is 3)."""
     raw = text or ""
-    t = norm(raw)
+    value, note, status = _read(norm(raw), kind)
+    return Cell(value, raw, status, note=note)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=65536)
+def _read(t: str, kind: str) -> tuple[int | float | None, str | None, str]:
+    """(value, note, status) of normalised cell text."""
+    raw = t
     if t in BLANK_MARKS:
-        return Cell(None, raw, "blank")
+        return None, None, "blank"
     note = None
     m = _LEAD_NOTE.match(t)
     if m and not re.fullmatch(r"(增加|增|减少|减|万元|元)", m.group(2)):
         t, note = m.group(1), m.group(2)
     if kind == "money":
+        t = re.sub(r"(万元|元)(?:\1)+$", r"\1", t)
         m = _MONEY.match(t)
         if m:
             v = float(m.group(1).replace(",", ""))
@@ -81,8 +99,8 @@ def parse_cell(text: str | None, kind: Kind = "count") -> Cell:
             value: int | float = round(v, 6)
             if float(value).is_integer() and unit in (None, "万元", "万") and "." not in m.group(1):
                 value = int(value)
-            return Cell(value, raw, "ok", note=note)
-        return Cell(None, raw, "unreadable", note=f"not an amount: {raw.strip()[:40]}")
+            return value, note, "ok"
+        return None, f"not an amount: {raw[:40]}", "unreadable"
     if kind == "signed":
         m = _SIGN_WORD.match(_UNITS.sub("", t))
         if m:
@@ -91,9 +109,9 @@ def parse_cell(text: str | None, kind: Kind = "count") -> Cell:
             word = before or paren or after or ""
             if word in ("-", "减", "减少"):
                 v = -v
-            return Cell(v, raw, "ok", note=note)
-        return Cell(None, raw, "unreadable", note=f"not a signed number: {raw.strip()[:40]}")
+            return v, note, "ok"
+        return None, f"not a signed number: {raw[:40]}", "unreadable"
     t2 = _UNITS.sub("", t)
     if _NUM.match(t2):
-        return Cell(_num(t2), raw, "ok", note=note)
-    return Cell(None, raw, "unreadable", note=f"not a number: {raw.strip()[:40]}")
+        return _num(t2), note, "ok"
+    return None, f"not a number: {raw[:40]}", "unreadable"

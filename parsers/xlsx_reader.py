@@ -7,7 +7,7 @@ import io
 from parsers.attachments import UnreadableDocument
 from parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
 from parsers.docx_reader import check_zip
-from parsers.layout_geom import fix_lookalikes
+from parsers.layout_geom import drop_redundant, fix_lookalikes
 
 MAX_CELLS = 200_000  # per sheet (rows x columns of the used range)
 
@@ -50,7 +50,7 @@ def read_xlsx(data: bytes, source: str) -> Extracted:
             else:
                 table.append(r)
         if table:
-            out.blocks.append(GridBlock(rows=table))
+            out.blocks.append(drop_redundant(GridBlock(rows=table)))
     return out
 
 

@@ -61,6 +61,8 @@ def href(plan: CountyPlan, host: str, current: str, target_host: str, target: st
         return target
     base = posixpath.dirname(current) if not current.endswith("/") else current.rstrip("/")
     rel = posixpath.relpath(target, base or "/")
+    if target.endswith("/") and not rel.endswith("/"):
+        rel += "/"
     return rel if rel.startswith(".") else "./" + rel
 
 

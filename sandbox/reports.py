@@ -181,8 +181,8 @@ def fold_to_layout(t: dict[str, dict[str, int]], layout: str) -> dict[str, dict[
     """Convert a count table between layouts (2021's other.* rows <-> 2019's single other row)."""
     if layout == "2019" and "other" not in t:
         t = dict(t)
-        t["other"] = {c: sum(t.pop(k)[c] for k in ("other.no_correction", "other.fee_unpaid", "other.other"))
-                      for c in APPLICANT_COLUMNS}
+        parts = [t.pop(k) for k in ("other.no_correction", "other.fee_unpaid", "other.other")]
+        t["other"] = {c: sum(part[c] for part in parts) for c in APPLICANT_COLUMNS}
     elif layout == "2021" and "other" in t:
         t = dict(t)
         o = t.pop("other")

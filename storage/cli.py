@@ -123,7 +123,7 @@ def ingest(
 
 
 @click.command()
-@click.argument("what", type=click.Choice(["reports", "findings"]))
+@click.argument("what", type=click.Choice(["reports", "findings", "noncompliant"]))
 @_db_option
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv", show_default=True)
 @click.option(
@@ -148,6 +148,14 @@ def ingest(
     is_flag=True,
     help="Include superseded reports and inactive findings (and non-reports).",
 )
+@click.option(
+    "--status",
+    type=click.Choice(["confirmed", "open"]),
+    default="confirmed",
+    show_default=True,
+    help="Noncompliant: confirmed findings only, or every finding not dismissed (and missing reports).",
+)
+@click.option("--region", help="Noncompliant: only agencies in this division code (and below).")
 def export(
     what: str,
     db_path: str,
@@ -159,8 +167,10 @@ def export(
     rule: str | None,
     severity: str | None,
     include_all: bool,
+    status: str,
+    region: str | None,
 ) -> None:
-    """Export REPORTS or FINDINGS as CSV (UTF-8 with BOM), JSON or XLSX."""
+    """Export REPORTS, FINDINGS or NONCOMPLIANT agencies (one row each) as CSV (UTF-8 with BOM), JSON or XLSX."""
     from storage.exports import COLUMNS, write_csv, write_json, write_xlsx
     from storage.store import Store
 
@@ -168,8 +178,14 @@ def export(
         raise click.ClickException(f"数据库不存在：{db_path}")
     if fmt == "xlsx" and not output:
         raise click.UsageError("xlsx needs -o FILE")
+    if what == "noncompliant" and year is None:
+        raise click.UsageError("noncompliant needs --year")
     with Store(db_path) as store:
-        if what == "reports":
+        if what == "noncompliant":
+            from storage.exports import export_noncompliant
+
+            rows = export_noncompliant(store, year=year, status=status, region=region)
+        elif what == "reports":
             rows = store.export_reports(
                 year=year,
                 agency=agency,
@@ -185,7 +201,7 @@ def export(
     columns = COLUMNS[what]
     if fmt == "xlsx":
         n = write_xlsx(
-            rows, columns, output, chinese=chinese, sheet_title="年报" if what == "reports" else "问题"
+            rows, columns, output, chinese=chinese, sheet_title={"reports": "年报", "findings": "问题"}.get(what, "未达标机构")
         )
     elif output:
         with open(output, "w", encoding="utf-8", newline="") as fp:

@@ -294,3 +294,148 @@ def write_xlsx(
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n + 1}"
     wb.save(dest)
     return n
+
+
+# ---------------------------------------------------------------- noncompliant agencies (workbench)
+
+NONCOMPLIANT_COLUMNS: list[Column] = [
+    Column("province", "省份"),
+    Column("prefecture", "地市"),
+    Column("county", "区县"),
+    Column("region_code", "行政区划代码"),
+    Column("agency", "机构"),
+    Column("level", "层级", LEVEL_LABELS),
+    Column("year", "年度", kind="int"),
+    Column("url", "报告链接"),
+    Column("published", "发布日期", kind="date"),
+    Column("deadline", "截止日期", kind="date"),
+    Column("days_late", "逾期天数", kind="int"),
+    Column("findings", "问题", kind="list"),
+    Column("n_findings", "问题数", kind="int"),
+    Column("n_errors", "错误数", kind="int"),
+    Column("n_warnings", "警告数", kind="int"),
+    Column("n_confirmed", "已确认数", kind="int"),
+    Column("n_pending", "待审核数", kind="int"),
+]
+COLUMNS["noncompliant"] = NONCOMPLIANT_COLUMNS
+
+
+def _lineage_names(code: str | None, cache: dict[str, tuple[Any, ...]]) -> tuple[Any, ...]:
+    """(province, prefecture, county names; province, prefecture, county codes) of a region code."""
+    if not code:
+        return (None,) * 6
+    if code not in cache:
+        try:
+            from regions.registry import lineage
+
+            lin = lineage(code)
+        except Exception:  # noqa: BLE001 - no registry: fall back to the agency row
+            lin = (None, None, None)
+        cache[code] = tuple(r.name if r else None for r in lin) + tuple(r.code if r else None for r in lin)
+    return cache[code]
+
+
+def export_noncompliant(
+    store: Store,
+    *,
+    year: int,
+    status: str = "confirmed",
+    region: str | None = None,
+    level: str | None = None,
+    severities: Sequence[str] = ("error", "warning"),
+    include_missing: bool | None = None,
+    rule_titles: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per agency with findings to send up the chain for ``year``.
+
+    ``status='confirmed'``: findings a reviewer confirmed (any severity).  ``status='open'``:
+    every finding not dismissed, of the given ``severities``, plus (``include_missing``, default
+    on for ``open``) agencies without any report for the year.  ``region`` (a division code)
+    keeps agencies in or below it; ``level`` keeps one agency level.  Findings are given in
+    Chinese (rule title and message).
+    """
+    if status not in ("confirmed", "open"):
+        raise ValueError(f"status must be 'confirmed' or 'open', not {status!r}")
+    if include_missing is None:
+        include_missing = status == "open"
+    if rule_titles is None:
+        from workbench.labels import rule_titles as _titles
+
+        rule_titles = _titles()
+    review = "COALESCE(v.status, 'pending')"
+    if status == "confirmed":
+        cond, params = f"{review} = 'confirmed'", []
+    else:
+        marks = ",".join("?" * len(severities)) or "NULL"
+        cond, params = f"{review} != 'dismissed' AND f.severity IN ({marks})", list(severities)
+    found = store.query(
+        f"""SELECT f.agency_id, f.agency, f.rule, f.severity, f.message, f.location, {review} AS review
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint
+            WHERE f.active = 1 AND f.year = ? AND f.agency_id IS NOT NULL AND {cond}
+            ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, f.rule, f.id""",
+        [year, *params],
+    )
+    by_agency: dict[int, list[dict[str, Any]]] = {}
+    for f in found:
+        by_agency.setdefault(f["agency_id"], []).append(f)
+    reports = {
+        r["agency_id"]: r
+        for r in store.query(
+            """SELECT r.agency_id, COALESCE(r.url, d.url) AS url, r.published, r.deadline, r.days_late
+               FROM reports r JOIN documents d ON d.id = r.document_id
+               WHERE r.current = 1 AND r.is_report = 1 AND r.year = ? AND r.agency_id IS NOT NULL""",
+            (year,),
+        )
+    }
+    wanted = set(by_agency)
+    if include_missing:
+        wanted |= {a["id"] for a in store.query("SELECT id FROM agencies")} - set(reports)
+    if not wanted:
+        return []
+    agencies = {
+        a["id"]: a
+        for a in store.query(
+            "SELECT id, name, level, region_code, province, prefecture, county FROM agencies"
+        )
+        if a["id"] in wanted
+    }
+    cache: dict[str, tuple[Any, ...]] = {}
+    rows: list[dict[str, Any]] = []
+    for agency_id, a in agencies.items():
+        if level and a["level"] != level:
+            continue
+        prov, pref, cty, prov_code, pref_code, cty_code = _lineage_names(a["region_code"], cache)
+        if region and region not in (a["region_code"], prov_code, pref_code, cty_code):
+            continue
+        rep = reports.get(agency_id)
+        items = by_agency.get(agency_id, [])
+        texts = [
+            f"【{SEVERITY_LABELS.get(f['severity'], f['severity'])}】{rule_titles.get(f['rule'], f['rule'])}："
+            f"{f['message'] or f['location'] or ''}"
+            for f in items
+        ]
+        if rep is None and not any(f["rule"] == "MISSING_REPORT" for f in items):
+            texts.insert(0, f"【错误】{rule_titles.get('MISSING_REPORT', '未发布年度报告')}：未发现{year}年度报告")
+        rows.append(
+            {
+                "province": prov or a["province"],
+                "prefecture": pref or a["prefecture"],
+                "county": cty or a["county"],
+                "region_code": a["region_code"],
+                "agency": a["name"],
+                "level": a["level"],
+                "year": year,
+                "url": rep["url"] if rep else None,
+                "published": rep["published"] if rep else None,
+                "deadline": rep["deadline"] if rep else None,
+                "days_late": rep["days_late"] if rep else None,
+                "findings": texts,
+                "n_findings": len(texts),
+                "n_errors": sum(f["severity"] == "error" for f in items) + (len(texts) - len(items)),
+                "n_warnings": sum(f["severity"] == "warning" for f in items),
+                "n_confirmed": sum(f["review"] == "confirmed" for f in items),
+                "n_pending": sum(f["review"] == "pending" for f in items),
+            }
+        )
+    rows.sort(key=lambda r: (r["region_code"] or "999999", r["agency"]))
+    return rows

@@ -257,8 +257,37 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {buf.strip()[:80]}")
 
 
+def _m002_workbench(conn: sqlite3.Connection) -> None:
+    """Workbench: user accounts (scrypt hashes), per-database secrets (session signing key)."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('reviewer', 'readonly')),
+            password_hash TEXT NOT NULL,        -- scrypt$n$r$p$salt_hex$hash_hex
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT
+        );
+
+        CREATE TABLE app_secrets (
+            name TEXT PRIMARY KEY,              -- e.g. session_key
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE INDEX idx_findings_active_year ON findings(active, year, rule);
+        CREATE INDEX idx_reports_current_year ON reports(current, is_report, year, agency_id);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial", _m001_initial),
+    ("workbench", _m002_workbench),
 ]
 
 

@@ -240,3 +240,17 @@ def test_site_list():
     assert len(portals) == 1 and portals[0].render == "always"
     with pytest.raises(SiteListError, match="agency"):
         parse_sites("name,link\n", "bad.csv")
+
+
+def test_json_pages():
+    body = '{"total": 23, "pageCount": 3, "page": 1, "pageSize": 10, "data": []}'
+    script = 'x.open("GET", api + "?page=" + p);'
+    assert d.json_page_urls("http://x.gov.cn/api/channel/7/list.json", body, script) == [
+        "http://x.gov.cn/api/channel/7/list.json?page=2",
+        "http://x.gov.cn/api/channel/7/list.json?page=3",
+    ]
+    assert d.json_page_urls("http://x.gov.cn/l.json?pageNo=1", '{"total": 5, "pageSize": 2}', "?pageNo=") == [
+        "http://x.gov.cn/l.json?pageNo=2",
+        "http://x.gov.cn/l.json?pageNo=3",
+    ]
+    assert d.json_page_urls("http://x.gov.cn/l.json", '{"pageCount": 1}') == []

@@ -166,7 +166,7 @@ class PortalSpider(scrapy.Spider):
                     errback=self.on_error,
                     priority=disc.BASE_SCORES[disc.COLUMN],
                     meta=self._meta(response, nb_depth=depth, nb_kind="data", nb_list_page=response.url,
-                                    nb_title=page.title),
+                                    nb_title=page.title + "|" + page.column, nb_scripts=page.scripts[:4000]),
                 )
         elif "playwright" not in response.flags and response.meta.get("nb_render") != "never":
             yield self._render_again(response, depth)
@@ -189,6 +189,13 @@ class PortalSpider(scrapy.Spider):
             links = disc.links_from_xml_text(response.body, response.url)
         found = list(self._follow_data(response, links))
         yield from found
+        if not response.meta.get("nb_data_page"):
+            for u in disc.json_page_urls(response.url, response.body, response.meta.get("nb_scripts", "")):
+                yield scrapy.Request(
+                    u, callback=self.parse_data, errback=self.on_error, priority=disc.BASE_SCORES[disc.PAGER],
+                    meta={**self._meta(response), **{k: v for k, v in response.meta.items() if k.startswith("nb_")},
+                          "nb_data_page": True},
+                )  # fmt: skip
         if not found and response.meta.get("nb_render") != "never":
             # the endpoint told us nothing: let the browser run the page's script
             list_page = response.meta.get("nb_list_page")
@@ -260,6 +267,7 @@ class PortalSpider(scrapy.Spider):
     def parse_report(self, response: Response):
         """A candidate report: the page (or file) itself, then each of its attachments."""
         self.crawler.stats.inc_value("nianbao/report_candidates")
+        self.crawler.stats.inc_value("nianbao/pages")
         portal_idx = response.meta["nb_portal"]
         self.crawler.stats.inc_value(f"nianbao/pages/{portal_idx}")
         item = ReportItem(

@@ -1,0 +1,76 @@
+"""Chinese labels for coded values shown in the workbench (rules, severities, statuses, levels)."""
+
+from __future__ import annotations
+
+from storage.exports import LEVEL_LABELS, SEVERITY_LABELS
+from storage.schema import REVIEW_STATUSES
+
+# Used when rules.catalog is absent or lacks a title; names from the rule catalog (rules.md).
+FALLBACK_RULE_TITLES: dict[str, str] = {
+    "LATE_PUBLICATION": "逾期发布",
+    "MISSING_REPORT": "未发布年度报告",
+    "UNKNOWN_PUBLICATION_DATE": "发布日期不明",
+    "DEADLINE_PASSED": "超过一月底发布",
+    "CHANGED_AFTER_PUBLICATION": "发布后内容被修改",
+    "REPORT_REMOVED": "报告已被撤下",
+    "MISSING_SECTION": "缺少章节",
+    "MISSING_TABLE": "缺少表格",
+    "TABLE_UNREADABLE": "表格无法识读",
+    "BLANK_CELLS": "表格存在空白单元格",
+    "OUTDATED_LAYOUT": "使用旧版格式",
+    "WRONG_PERIOD": "统计期间错误",
+    "MISSING_FEE_STATEMENT": "未说明信息处理费",
+    "MISSING_ASSESSMENT_RESULTS": "未报告考核评议追责结果",
+    "ROW_TOTAL_MISMATCH": "行合计不符",
+    "RESULT_TOTAL_MISMATCH": "办理结果总计不符",
+    "BALANCE_MISMATCH": "收结平衡不符",
+    "APPEAL_TOTAL_MISMATCH": "复议诉讼总计不符",
+    "INVALID_VALUE": "数值无效",
+    "CARRY_OVER_MISMATCH": "上年结转不一致",
+    "STOCK_MISMATCH": "现行有效件数不一致",
+    "IMPLAUSIBLE_RULES": "不应制定规章",
+    "CHANGE_MISMATCH": "增减数不符",
+    "NARRATIVE_MISMATCH": "正文与表格不一致",
+    "COPIED_FROM_PRIOR_YEAR": "疑似照抄上年报告",
+    "COPIED_FROM_OTHER_AGENCY": "疑似照抄其他机构报告",
+    "HIERARCHY_MISMATCH": "汇总数小于所属部门之和",
+}
+
+TIMELINESS_LABELS: dict[str, str] = {
+    "ontime": "按时发布",
+    "late": "逾期发布",
+    "missing": "未发布",
+    "unknown": "时间不明",
+}
+
+REGION_LEVEL_LABELS: dict[str, str] = {"province": "省", "prefecture": "市（地、州）", "county": "县（区）"}
+SEVERITIES = SEVERITY_LABELS
+STATUSES = REVIEW_STATUSES
+LEVELS = LEVEL_LABELS
+
+
+def rule_titles() -> dict[str, str]:
+    """Rule name -> Chinese title: ``rules.catalog`` when present, else the packaged fallback."""
+    titles = dict(FALLBACK_RULE_TITLES)
+    try:
+        from rules import catalog  # type: ignore[attr-defined]
+    except ImportError:
+        return titles
+    for name in ("TITLES", "RULE_TITLES"):
+        mapping = getattr(catalog, name, None)
+        if isinstance(mapping, dict):
+            titles.update({k: str(v) for k, v in mapping.items()})
+    for name in ("CATALOG", "RULES"):
+        entries = getattr(catalog, name, None)
+        items = entries.items() if isinstance(entries, dict) else []
+        for key, entry in items:
+            title = getattr(entry, "title", None) or getattr(entry, "zh", None)
+            if title is None and isinstance(entry, dict):
+                title = entry.get("title") or entry.get("zh")
+            if isinstance(title, str) and title:
+                titles[key] = title
+    return titles
+
+
+def rule_title(name: str) -> str:
+    return rule_titles().get(name, name)

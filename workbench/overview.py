@@ -1,0 +1,160 @@
+"""The overview's numbers: timeliness per region rollup and findings per rule (pure functions).
+
+Inputs are plain rows from ``storage.views``; a (agency, year) pair is ``ontime`` (published on
+or before its deadline), ``late``, ``unknown`` (report found but its date or deadline is not
+known) or ``missing`` (agency known, no report for the year).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench.places import Place, place_of
+
+TIMELINESS = ("ontime", "late", "unknown", "missing")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the officer asked for (all optional)."""
+
+    region: str | None = None
+    level: str | None = None
+    year: int | None = None
+    rule: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    group_by: str | None = None
+
+    @property
+    def finding_filters(self) -> dict[str, Any]:
+        return {"year": self.year, "rule": self.rule, "severity": self.severity, "status": self.status}
+
+
+@dataclass
+class RollupRow:
+    code: str
+    name: str
+    agencies: int = 0
+    counts: Counter = field(default_factory=Counter)  # timeliness -> agency-years
+    findings: Counter = field(default_factory=Counter)  # severity -> findings
+    statuses: Counter = field(default_factory=Counter)  # review status -> findings
+    flagged: int = 0  # agency-years with at least one matching finding
+
+    @property
+    def expected(self) -> int:
+        return sum(self.counts[k] for k in TIMELINESS)
+
+    @property
+    def published(self) -> int:
+        return self.expected - self.counts["missing"]
+
+    def share(self, key: str) -> float:
+        return self.counts[key] / self.expected if self.expected else 0.0
+
+    @property
+    def is_drillable(self) -> bool:
+        return bool(self.code) and not self.code.endswith(":self")
+
+
+@dataclass
+class RuleRow:
+    rule: str
+    severity: str
+    total: int = 0
+    statuses: Counter = field(default_factory=Counter)
+
+
+@dataclass
+class Overview:
+    filters: Filters
+    group_by: str
+    years: list[int]
+    total: RollupRow
+    rows: list[RollupRow]
+    rules: list[RuleRow]
+    agency_ids: list[int]  # agencies in the selected region and level
+
+
+def timeliness(report: dict[str, Any] | None) -> str:
+    """ontime / late / unknown / missing for one (agency, year)."""
+    if report is None:
+        return "missing"
+    days = report.get("days_late")
+    if days is None:
+        return "unknown"
+    return "late" if days > 0 else "ontime"
+
+
+def select_agencies(agencies: Iterable[dict[str, Any]], filters: Filters) -> list[tuple[dict, Place]]:
+    """Agencies in the filtered region and level, each with its place."""
+    out = []
+    for a in agencies:
+        if filters.level and a.get("level") != filters.level:
+            continue
+        place = place_of(a.get("region_code"), a.get("province"))
+        if not place.within(filters.region):
+            continue
+        out.append((a, place))
+    return out
+
+
+def build(
+    agencies: Sequence[dict[str, Any]],
+    reports: Sequence[dict[str, Any]],
+    finding_groups: Sequence[dict[str, Any]],
+    filters: Filters,
+    years: Sequence[int],
+    *,
+    group_by: str,
+) -> Overview:
+    """Roll agencies, their current reports and finding counts up to ``group_by`` rows."""
+    chosen = select_agencies(agencies, filters)
+    wanted_years = [filters.year] if filters.year else list(years)
+    by_key = {(r["agency_id"], r["year"]): r for r in reports}
+    rows: dict[tuple[str, str], RollupRow] = {}
+    total = RollupRow("", "合计")
+    bucket_of: dict[int, RollupRow] = {}
+    for a, place in chosen:
+        code, name = place.bucket(group_by)
+        row = rows.get((code, name))
+        if row is None:
+            row = rows[(code, name)] = RollupRow(code, name)
+        bucket_of[a["id"]] = row
+        row.agencies += 1
+        total.agencies += 1
+        for y in wanted_years:
+            status = timeliness(by_key.get((a["id"], y)))
+            row.counts[status] += 1
+            total.counts[status] += 1
+
+    per_rule: dict[tuple[str, str], RuleRow] = {}
+    flagged: dict[int, set] = defaultdict(set)
+    for g in finding_groups:
+        row = bucket_of.get(g["agency_id"])
+        if row is None or (filters.year and g["year"] != filters.year):
+            continue
+        for target in (row, total):
+            target.findings[g["severity"]] += g["n"]
+            target.statuses[g["status"]] += g["n"]
+            flagged[id(target)].add((g["agency_id"], g["year"]))
+        rr = per_rule.get((g["rule"], g["severity"]))
+        if rr is None:
+            rr = per_rule[(g["rule"], g["severity"])] = RuleRow(g["rule"], g["severity"])
+        rr.total += g["n"]
+        rr.statuses[g["status"]] += g["n"]
+    for row in [*rows.values(), total]:
+        row.flagged = len(flagged.get(id(row), ()))
+    sev_order = {"error": 0, "warning": 1, "info": 2}
+    return Overview(
+        filters=filters,
+        group_by=group_by,
+        years=list(years),
+        total=total,
+        rows=sorted(rows.values(), key=lambda r: (not r.code, r.code.replace(":self", ""), r.name)),
+        rules=sorted(per_rule.values(), key=lambda r: (sev_order.get(r.severity, 3), -r.total, r.rule)),
+        agency_ids=[a["id"] for a, _ in chosen],
+    )

@@ -1,0 +1,106 @@
+"""Where an agency sits: province / prefecture / county from its region code (``regions.registry``).
+
+Rollups group agencies by one of these levels.  Codes unknown to the registry fall back to the
+province the store derived from the code or name; agencies without any place go to 地区不明.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+UNKNOWN = ("", "地区不明")
+
+
+@dataclass(frozen=True)
+class Place:
+    """(code, name) pairs of the three levels; a missing level is None."""
+
+    province: tuple[str, str] | None
+    prefecture: tuple[str, str] | None
+    county: tuple[str, str] | None
+
+    def codes(self) -> set[str]:
+        return {p[0] for p in (self.province, self.prefecture, self.county) if p and p[0]}
+
+    def within(self, code: str | None) -> bool:
+        """True when no region is asked for or this place lies in/at ``code``."""
+        return not code or code in self.codes()
+
+    def bucket(self, group_by: str) -> tuple[str, str]:
+        """(code, name) of the rollup row this place falls into at level ``group_by``.
+
+        ``prefecture`` rows put a 省直辖 county under itself and a province-level agency under
+        "<province>本级"; ``county`` rows put prefecture/province-level agencies under "<x>本级".
+        """
+        if group_by == "province":
+            return self.province or UNKNOWN
+        if group_by == "prefecture":
+            if self.prefecture:
+                return self.prefecture
+            if self.county:
+                return self.county
+            if self.province:
+                return (self.province[0] + ":self", self.province[1] + "本级")
+            return UNKNOWN
+        if self.county:
+            return self.county
+        top = self.prefecture or self.province
+        return (top[0] + ":self", top[1] + "本级") if top else UNKNOWN
+
+
+@lru_cache(maxsize=20000)
+def place_of(region_code: str | None, province_name: str | None = None) -> Place:
+    """The place of a division code (cached: a registry lookup per distinct code)."""
+    if region_code:
+        try:
+            from regions.registry import lineage
+
+            prov, pref, county = lineage(region_code)
+        except Exception:  # noqa: BLE001 - registry missing or broken: degrade to the province name
+            prov = pref = county = None
+        if prov is not None:
+            return Place(
+                (prov.code, prov.name),
+                (pref.code, pref.name) if pref else None,
+                (county.code, county.name) if county else None,
+            )
+    if province_name:
+        try:
+            from storage.places import PROVINCES
+
+            code = next((c + "0000" for c, n in PROVINCES.items() if n == province_name), province_name)
+        except ImportError:  # pragma: no cover
+            code = province_name
+        return Place((code, province_name), None, None)
+    return Place(None, None, None)
+
+
+def region_name(code: str | None) -> str | None:
+    """Full display name of a division code (e.g. 辽宁省鞍山市), or None."""
+    if not code:
+        return None
+    try:
+        from regions.registry import get
+
+        region = get(code)
+    except Exception:  # noqa: BLE001
+        return None
+    return region.full_name if region else None
+
+
+def child_level(region_code: str | None) -> str:
+    """The rollup level below a selected region: provinces -> prefectures -> counties."""
+    if not region_code:
+        return "province"
+    try:
+        from regions.registry import get
+
+        region = get(region_code)
+    except Exception:  # noqa: BLE001
+        return "province"
+    if region is None:
+        return "province"
+    if region.level == "province":
+        return "county" if region.is_municipality else "prefecture"
+    return "county"

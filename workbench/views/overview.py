@@ -1,0 +1,102 @@
+"""The overview: timeliness per region rollup and findings per rule, as tables and SVG charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from storage import views as q
+from workbench import overview as ov
+from workbench.charts import Bar, Segment, bar_chart
+from workbench.labels import REGION_LEVEL_LABELS, TIMELINESS_LABELS
+from workbench.places import child_level, place_of, region_name
+from workbench.web import filter_params, filters_from, link, page, render
+
+
+def region_options(agencies: list[dict[str, Any]], selected: str | None) -> list[tuple[str, str, int]]:
+    """(code, name, depth) of the provinces and prefectures that have agencies, plus the counties
+    of the selected prefecture/municipality."""
+    seen: dict[str, tuple[str, str, int]] = {}
+    for a in agencies:
+        p = place_of(a.get("region_code"), a.get("province"))
+        if p.province:
+            seen.setdefault(p.province[0], (p.province[0], p.province[1], 0))
+        if p.prefecture and p.prefecture != p.province:
+            seen.setdefault(p.prefecture[0], (p.prefecture[0], p.prefecture[1], 1))
+        if p.county and selected and selected in p.codes():
+            seen.setdefault(p.county[0], (p.county[0], p.county[1], 2))
+    order = {}
+    for a in agencies:
+        p = place_of(a.get("region_code"), a.get("province"))
+        for depth, part in enumerate((p.province, p.prefecture, p.county)):
+            if part:
+                key = "/".join(x[0] for x in (p.province, p.prefecture, p.county)[: depth + 1] if x)
+                order.setdefault(part[0], key)
+    return sorted(seen.values(), key=lambda o: order.get(o[0], o[0]))
+
+
+def timeliness_chart(rows: list[ov.RollupRow], f: ov.Filters, group_by: str) -> Any:
+    bars = []
+    for row in rows[:40]:
+        segs = [
+            Segment(row.counts[k], f"seg-{k}", f"{row.name}：{TIMELINESS_LABELS[k]} {row.counts[k]}")
+            for k in ov.TIMELINESS
+        ]
+        href = (
+            link("/", **filter_params(f, region=row.code, group_by=None))
+            if row.is_drillable and group_by != "county"
+            else link("/agencies", **filter_params(f, region=row.code.replace(":self", "") or None))
+        )
+        late_missing = row.counts["late"] + row.counts["missing"]
+        bars.append(Bar(row.name, segs, href, f"问题 {late_missing}/{row.expected}"))
+    return bar_chart(bars, normalise=True, title="发布及时性", width=620, label_width=120, note_width=100)
+
+
+def rules_chart(rules: list[ov.RuleRow], titles: dict[str, str], f: ov.Filters) -> Any:
+    bars = []
+    for r in rules[:20]:
+        segs = [
+            Segment(r.statuses[s], f"seg-{s}", f"{titles.get(r.rule, r.rule)}：{label} {r.statuses[s]}")
+            for s, label in (("confirmed", "已确认"), ("pending", "待审核"), ("dismissed", "已驳回"))
+        ]
+        bars.append(Bar(titles.get(r.rule, r.rule), segs,
+                        link("/findings", **filter_params(f, rule=r.rule)), str(r.total)))
+    return bar_chart(bars, title="问题按规则", width=620, label_width=150, note_width=60)
+
+
+@page()
+async def overview(request: Request) -> Response:
+    store = request.app.state.store
+    f = filters_from(request.query_params)
+    years = q.years(store)
+    agencies = q.agencies(store)
+    group_by = f.group_by or child_level(f.region)
+    data = ov.build(
+        agencies,
+        q.current_reports(store, year=f.year),
+        q.finding_groups(store, **f.finding_filters),
+        f,
+        years,
+        group_by=group_by,
+    )
+    titles = request.app.state.rule_titles()
+    rule_names = sorted({r.rule for r in data.rules} | ({f.rule} if f.rule else set()))
+    return render(
+        request,
+        "overview.html",
+        {
+            "f": f,
+            "data": data,
+            "years": years,
+            "group_by": group_by,
+            "group_label": REGION_LEVEL_LABELS.get(group_by, group_by),
+            "region_label": region_name(f.region) if f.region else "全部地区",
+            "regions": region_options(agencies, f.region),
+            "rule_names": sorted(set(rule_names) | set(titles)) if not rule_names else rule_names,
+            "timeliness_chart": timeliness_chart(data.rows, f, group_by),
+            "rules_chart": rules_chart(data.rules, titles, f),
+            "params": filter_params(f),
+        },
+    )

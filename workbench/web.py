@@ -1,0 +1,237 @@
+"""Request plumbing shared by the views: templates, login/role/CSRF guard, filters, links."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from markupsafe import Markup
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from storage import users as user_store
+from workbench import labels
+from workbench.overview import Filters
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+# The app's own pages: no inline scripts or styles, nothing from other origins.
+APP_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# Stored (untrusted) documents shown in the sandboxed iframe.
+DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class SecurityHeaders:
+    """Add CSP, nosniff, frame and referrer headers to every response that lacks them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = APP_CSP
+                if "x-frame-options" not in headers:
+                    headers["X-Frame-Options"] = "DENY"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "no-referrer"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+# ---------------------------------------------------------------- sessions, users, CSRF
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def csrf_ok(request: Request, sent: Any) -> bool:
+    expected = request.session.get("csrf")
+    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
+
+
+def current_user(request: Request) -> dict[str, Any] | None:
+    name = request.session.get("user")
+    return user_store.get_user(request.app.state.store, name) if name else None
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    request.session.setdefault("flash", []).append([kind, message])
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """A local path to go back to (never another host: no open redirect)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    return render(request, "error.html", {"status": status, "message": message}, status=status)
+
+
+def page(role: str | None = None) -> Callable[[Handler], Handler]:
+    """Guard a view: login required; on POST a valid CSRF token; ``role`` required to change data."""
+
+    def deco(func: Handler) -> Handler:
+        @functools.wraps(func)
+        async def wrapper(request: Request) -> Response:
+            user = current_user(request)
+            if user is None:
+                if request.method != "GET":
+                    return error_page(request, 401, "请先登录。")
+                return RedirectResponse("/login?" + urlencode({"next": request.url.path + (
+                    "?" + request.url.query if request.url.query else "")}), status_code=303)
+            request.state.user = user
+            if request.method == "POST":
+                form = await request.form()
+                if not csrf_ok(request, form.get("csrf_token")):
+                    return error_page(request, 403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
+                request.state.form = form
+            if role is not None and user["role"] != role:
+                return error_page(request, 403, "您的账号为只读账号，不能修改审核状态。")
+            return await func(request)
+
+        return wrapper
+
+    return deco
+
+
+# ---------------------------------------------------------------- filters and links
+
+
+def int_param(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def text_param(value: Any, allowed: dict | tuple | None = None) -> str | None:
+    value = (str(value).strip() if value is not None else "") or None
+    if value is not None and allowed is not None and value not in allowed:
+        return None
+    return value
+
+
+def filters_from(params: Any) -> Filters:
+    """Filters from query parameters; unknown codes are dropped rather than trusted."""
+    region = text_param(params.get("region"))
+    if region and not region.replace(":self", "").isalnum():
+        region = None
+    return Filters(
+        region=region.replace(":self", "") if region else None,
+        level=text_param(params.get("level"), labels.LEVELS),
+        year=int_param(params.get("year")),
+        rule=text_param(params.get("rule")),
+        severity=text_param(params.get("severity"), labels.SEVERITIES),
+        status=text_param(params.get("status"), labels.STATUSES),
+        group_by=text_param(params.get("group_by"), labels.REGION_LEVEL_LABELS),
+    )
+
+
+def filter_params(f: Filters, **changes: Any) -> dict[str, Any]:
+    params = {
+        "region": f.region,
+        "level": f.level,
+        "year": f.year,
+        "rule": f.rule,
+        "severity": f.severity,
+        "status": f.status,
+    }
+    params.update(changes)
+    return {k: v for k, v in params.items() if v not in (None, "")}
+
+
+def link(path: str, **params: Any) -> str:
+    clean = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return path + ("?" + urlencode(clean) if clean else "")
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _json(value: Any) -> str:
+    if value is None:
+        return ""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    if isinstance(parsed, (dict, list)):
+        return json.dumps(parsed, ensure_ascii=False)
+    return str(parsed)
+
+
+def _when(value: str | None) -> str:
+    """UTC ISO timestamp as local (Beijing) time, minutes precision."""
+    if not value:
+        return ""
+    try:
+        t = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+
+
+templates.env.globals.update(
+    link=link,
+    LEVELS=labels.LEVELS,
+    SEVERITIES=labels.SEVERITIES,
+    STATUSES=labels.STATUSES,
+    TIMELINESS=labels.TIMELINESS_LABELS,
+    REGION_LEVELS=labels.REGION_LEVEL_LABELS,
+    ROLES=user_store.ROLES,
+)
+templates.env.filters.update(json_value=_json, when=_when)
+
+
+def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
+    ctx = {
+        "user": user,
+        "can_review": bool(user and user["role"] == "reviewer"),
+        "csrf_token": csrf_token(request),
+        "flashes": request.session.pop("flash", []),
+        "rule_titles": request.app.state.rule_titles(),
+        "nav": request.url.path,
+        "request_path": request.url.path + ("?" + request.url.query if request.url.query else ""),
+    }
+    ctx.update(context)
+    response = templates.TemplateResponse(request, name, ctx, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def svg(markup: Markup) -> Markup:
+    return markup
