@@ -44,6 +44,7 @@ def _corpus() -> dict[str, list[tuple[str, bytes]]]:
 def _audit():
     try:
         import rules.checks  # noqa: F401
+
         from rules.registry import audit
 
         return audit
@@ -61,7 +62,8 @@ def run(seconds: float = 3.0, profile: bool = False) -> dict[str, float]:
         if not docs:
             continue
         prof = cProfile.Profile() if profile else None
-        n, t0 = 0, time.perf_counter()
+        # CPU time of this process: the machine is shared, so wall time would measure the neighbours
+        n, t0, c0 = 0, time.perf_counter(), time.process_time()
         if prof:
             prof.enable()
         while time.perf_counter() - t0 < seconds:
@@ -70,13 +72,17 @@ def run(seconds: float = 3.0, profile: bool = False) -> dict[str, float]:
                 if audit is not None:
                     audit(rep)
                 n += 1
-        elapsed = time.perf_counter() - t0
+        elapsed = time.process_time() - c0
+        wall = time.perf_counter() - t0
         if prof:
             prof.disable()
         rates[kind] = n / elapsed
         size = sum(len(d) for _, d in docs) / len(docs) / 1024
         verdict = "ok" if rates[kind] >= TARGET else f"BELOW target {TARGET:.0f}/s"
-        print(f"{kind:5s}: {rates[kind]:7.1f} reports/s  ({len(docs)} documents, mean {size:.1f} KiB) {verdict}")
+        print(
+            f"{kind:5s}: {rates[kind]:7.1f} reports/s per CPU-second ({n / wall:.1f}/s wall clock; "
+            f"{len(docs)} documents, mean {size:.1f} KiB) {verdict}"
+        )
         if prof:
             out = io.StringIO()
             pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(18)

@@ -21,8 +21,9 @@ def _register() -> None:
     from parsers.cli import parse
     from regions.cli import sites
     from storage.cli import export, ingest
+    from workbench.cli import serve, users
 
-    for cmd in (parse, ingest, export, sites, crawl, demo):
+    for cmd in (parse, ingest, export, sites, crawl, demo, serve, users):
         main.add_command(cmd)
 
 

@@ -57,6 +57,9 @@ def declared_charset(data: bytes, content_type: str | None = None) -> str | None
     return None
 
 
+_PRIVATE = re.compile("[\ue000-\uf8ff]")
+
+
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         return data.decode(codec)
@@ -68,7 +71,7 @@ def _plausible(text: str) -> bool:
     """Reject decodings full of replacement characters or private-use/control junk."""
     if not text:
         return True
-    bad = text.count("\ufffd") + sum(1 for ch in text[:20000] if "\ue000" <= ch <= "\uf8ff")
+    bad = text.count("\ufffd") + len(_PRIVATE.findall(text, 0, 20000))
     return bad <= max(2, len(text[:20000]) // 500)
 
 

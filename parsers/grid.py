@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-
 from parsers.blocks import GridBlock, GridCell
 
 __all__ = ["cell_text", "own_rows", "table_to_grid"]
@@ -19,43 +17,31 @@ _WS = re.compile(r"[ \t\r\n\f\v]+")
 _MAX_SPAN = 200
 
 
+_TAGS: dict[str, str] = {}
+
+
 def _tag(el) -> str:
     t = el.tag
     if not isinstance(t, str):
         return ""
-    return t.rsplit("}", 1)[-1].split(":")[-1].lower()
+    name = _TAGS.get(t)
+    if name is None:
+        name = _TAGS[t] = t.rsplit("}", 1)[-1].split(":")[-1].lower()
+    return name
 
 
 def _hidden(el) -> bool:
-    style = (el.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or el.get("hidden") is not None
+    style = el.get("style")
+    if style and "none" in style and "display:none" in style.replace(" ", "").lower():
+        return True
+    return el.get("hidden") is not None
 
 
 def cell_text(el) -> str:
     """Visible text of a cell: ``<br>``/``<p>`` pieces of a label joined, ``&nbsp;`` kept as
     U+00A0 (a blank), Word's ``<o:p>`` and comments ignored."""
-    parts: list[str] = []
-
-    def walk(node) -> None:
-        for child in node:
-            if not isinstance(child.tag, str):  # comments, processing instructions
-                if child.tail:
-                    parts.append(child.tail)
-                continue
-            tag = _tag(child)
-            if tag in ("script", "style") or _hidden(child):
-                pass
-            else:
-                if child.text:
-                    parts.append(child.text)
-                walk(child)
-            if child.tail:
-                parts.append(child.tail)
-
-    if el.text:
-        parts.append(el.text)
-    walk(el)
-    text = "".join(parts)
+    # scripts, styles and hidden elements are removed from the whole page before this runs
+    text = "".join(el.itertext())
     # a line break inside a label is layout, not a space ("本年新<br>制作数量")
     text = _WS.sub(" ", text).strip(" ")
     return _join_cjk_spaces(text)
@@ -81,11 +67,12 @@ def own_rows(table) -> list:
 
 
 def _span(el, name: str) -> int:
-    try:
-        v = int(re.sub(r"[^0-9]", "", el.get(name) or "1") or "1")
-    except ValueError:
+    raw = el.get(name)
+    if raw is None:
         return 1
-    return max(1, min(v, _MAX_SPAN))
+    if not raw.isdigit():
+        raw = re.sub(r"[^0-9]", "", raw) or "1"
+    return max(1, min(int(raw), _MAX_SPAN))
 
 
 def table_to_grid(table) -> GridBlock:
@@ -93,11 +80,9 @@ def table_to_grid(table) -> GridBlock:
     occupied: dict[tuple[int, int], GridCell] = {}
     n_rows = 0
     for r, tr in enumerate(own_rows(table)):
-        if _hidden(tr):
-            continue
         c = 0
         for td in tr:
-            if _tag(td) not in ("td", "th") or _hidden(td):
+            if td.tag not in ("td", "th") and _tag(td) not in ("td", "th"):
                 continue
             while (r, c) in occupied:
                 c += 1
@@ -119,7 +104,3 @@ def table_to_grid(table) -> GridBlock:
     # drop rows that are entirely empty and never started a cell (trailing rowspans)
     rows = [row for row in rows if any(cell.text.strip() or cell.span_origin for cell in row)]
     return GridBlock(rows)
-
-
-def element_text_lines(el) -> str:  # pragma: no cover - convenience for debugging
-    return etree.tostring(el, method="text", encoding="unicode")

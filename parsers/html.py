@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from parsers.blocks import Block, Extracted, GridBlock
-from parsers.grid import _hidden, _tag, cell_text, own_rows, table_to_grid
+from parsers.grid import _hidden, _tag, cell_text, table_to_grid
 from parsers.text import _blocks
 
 __all__ = ["read_html"]
@@ -30,11 +29,33 @@ _WS = re.compile(r"[ \t\r\n\f\v]+")
 _ENCODING_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
+_INVISIBLE = etree.XPath(
+    "|".join(f"//{t}" for t in sorted(_SKIP) if t != "head") + "|//*[@hidden]|//*[contains(@style,'none')]"
+)
+_DATA_CELLS = etree.XPath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
+def _drop_invisible(root) -> None:
+    """Remove scripts, styles and hidden elements (their tails stay)."""
+    doomed = [el for el in _INVISIBLE(root) if el.tag != "head" and (el.tag in _SKIP or _hidden(el))]
+    for el in doomed:
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail:
+            prev = el.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
+
+
 def _is_data_table(table) -> bool:
-    if any(_tag(d) == "table" for d in table.iterdescendants()):
+    if table.find(".//table") is not None:
         return False
-    cells = [td for tr in own_rows(table) for td in tr if _tag(td) in ("td", "th")]
-    return len(cells) >= 2
+    return len(_DATA_CELLS(table)) >= 2
 
 
 class _Walker:
@@ -48,8 +69,6 @@ class _Walker:
         self.buf = []
         if text:
             self.lines.append(text)
-        elif "".join(self.buf).strip(" \t\r\n") == "" and self.lines and False:
-            pass
 
     def flush_text(self) -> None:
         self.flush_line()
@@ -75,7 +94,7 @@ class _Walker:
                 self.flush_line()
             elif tag == "pre":
                 self.flush_line()
-                self.lines.extend(ln for ln in child.text_content().split("\n") if ln.strip(" \t\r"))
+                self.lines.extend(ln for ln in "".join(child.itertext()).split("\n") if ln.strip(" \t\r"))
             elif tag in _BLOCK:
                 self.flush_line()
                 if child.text:
@@ -97,13 +116,13 @@ def read_html(text: str) -> Extracted:
     if not text.strip():
         return out
     try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        try:
-            root = lxml.html.fragment_fromstring(text, create_parent="div")
-        except (etree.ParserError, ValueError):
-            out.notes.append("HTML could not be parsed")
-            return out
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        out.notes.append("HTML could not be parsed")
+        return out
+    _drop_invisible(root)
     for meta in root.iter("meta"):
         name = meta.get("name") or meta.get("property") or meta.get("http-equiv")
         content = meta.get("content")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
 
 from nianbao.model import DateEvidence, Report
@@ -109,8 +110,19 @@ def _cn_number(s: str) -> int:
     return int(_CN_DIGITS[s])
 
 
+_LATEST: list = [0.0, dt.date.today()]
+
+
+def _latest() -> dt.date:
+    """Latest plausible date (today + a year), refreshed hourly: ``date.today()`` is slow."""
+    now = time.time()
+    if now - _LATEST[0] > 3600:
+        _LATEST[:] = [now, dt.date.today() + dt.timedelta(days=370)]
+    return _LATEST[1]
+
+
 def _plausible(d: dt.date | None) -> bool:
-    return d is not None and dt.date(2000, 1, 1) <= d <= dt.date.today() + dt.timedelta(days=370)
+    return d is not None and dt.date(2000, 1, 1) <= d <= _latest()
 
 
 # --- title, agency, year --------------------------------------------------------------------

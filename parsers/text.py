@@ -18,7 +18,7 @@ import re
 
 from parsers.blocks import Block, Extracted, GridBlock, TextBlock
 from parsers.labels import heading_at_start, inline_heading_spans
-from parsers.numbers import is_blank_text, is_number_text
+from parsers.numbers import is_number_text
 
 __all__ = ["read_text", "regroup", "split_cells"]
 
@@ -242,7 +242,3 @@ def _table_from_rows(rows: list[list[str]]) -> list[Block]:
         tokens = [next((c for c in r if c.strip()), "") for r in rows]
         return [GridBlock.from_strings(regroup(tokens))]
     return [GridBlock.from_strings(rows)]
-
-
-def is_blank_cell(text: str) -> bool:  # re-exported for readers that need it
-    return is_blank_text(text)

@@ -53,22 +53,17 @@ def rule_titles() -> dict[str, str]:
     """Rule name -> Chinese title: ``rules.catalog`` when present, else the packaged fallback."""
     titles = dict(FALLBACK_RULE_TITLES)
     try:
-        from rules import catalog  # type: ignore[attr-defined]
+        from rules import catalog
     except ImportError:
         return titles
-    for name in ("TITLES", "RULE_TITLES"):
-        mapping = getattr(catalog, name, None)
-        if isinstance(mapping, dict):
-            titles.update({k: str(v) for k, v in mapping.items()})
-    for name in ("CATALOG", "RULES"):
-        entries = getattr(catalog, name, None)
-        items = entries.items() if isinstance(entries, dict) else []
-        for key, entry in items:
-            title = getattr(entry, "title", None) or getattr(entry, "zh", None)
-            if title is None and isinstance(entry, dict):
-                title = entry.get("title") or entry.get("zh")
-            if isinstance(title, str) and title:
-                titles[key] = title
+    title_of = getattr(catalog, "title", None)
+    for name in getattr(catalog, "CATALOG", {}):
+        try:
+            title = title_of(name) if callable(title_of) else None
+        except KeyError:
+            title = None
+        if isinstance(title, str) and title:
+            titles[name] = title
     return titles
 
 

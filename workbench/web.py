@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -171,8 +170,10 @@ def filter_params(f: Filters, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v not in (None, "")}
 
 
-def link(path: str, **params: Any) -> str:
-    clean = {k: v for k, v in params.items() if v not in (None, "", False)}
+def link(path: str, base: dict[str, Any] | None = None, **params: Any) -> str:
+    """``path?query`` from ``base`` params updated by ``params`` (empty values dropped)."""
+    merged = {**(base or {}), **params}
+    clean = {k: v for k, v in merged.items() if v not in (None, "", False)}
     return path + ("?" + urlencode(clean) if clean else "")
 
 
@@ -232,6 +233,3 @@ def render(request: Request, name: str, context: dict[str, Any], *, status: int 
     response.headers["Cache-Control"] = "no-store"
     return response
 
-
-def svg(markup: Markup) -> Markup:
-    return markup

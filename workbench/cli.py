@@ -1,0 +1,77 @@
+"""``nianbao serve`` (the workbench) and ``nianbao users add``: thin wrappers over the library."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+_db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=lambda: os.environ.get("NIANBAO_DB", "nianbao.db"),
+    show_default="$NIANBAO_DB or nianbao.db",
+    help="SQLite database file.",
+)
+
+
+@click.command()
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only.")
+def serve(db_path: str, host: str, port: int, secure_cookies: bool) -> None:
+    """Run the review workbench (web pages in Chinese) over a database."""
+    import uvicorn
+
+    from workbench.app import create_app
+
+    app = create_app(db_path, secure_cookies=secure_cookies)
+    n = app.state.store.one("SELECT COUNT(*) AS n FROM users")["n"]
+    if n == 0:
+        click.echo("提示：还没有任何账号，请先运行 nianbao users add NAME --role reviewer", err=True)
+    click.echo(f"工作台：http://{host}:{port}/  （数据库 {db_path}，按 Ctrl+C 停止）", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@click.group()
+def users() -> None:
+    """Manage workbench accounts."""
+
+
+@users.command("add")
+@click.argument("name")
+@_db_option
+@click.option("--role", type=click.Choice(["reviewer", "readonly"]), required=True, help="Account role.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def users_add(name: str, db_path: str, role: str, password_stdin: bool) -> None:
+    """Create an account (or reset its password and role)."""
+    from storage import users as user_store
+    from storage.store import Store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    with Store(db_path) as store:
+        try:
+            user_store.add_user(store, name, password, role)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"已保存账号 {name}（{user_store.ROLES[role]}）；数据库 {db_path}")
+
+
+@users.command("list")
+@_db_option
+def users_list(db_path: str) -> None:
+    """List accounts."""
+    from storage import users as user_store
+    from storage.store import Store
+
+    with Store(db_path) as store:
+        for u in user_store.list_users(store):
+            state = "（已停用）" if u["disabled"] else ""
+            click.echo(f"{u['name']}\t{user_store.ROLES.get(u['role'], u['role'])}{state}\t"
+                       f"上次登录 {u['last_login_at'] or '—'}")

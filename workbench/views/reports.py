@@ -1,0 +1,143 @@
+"""A report laid out like the official tables, its findings and reviews, and the stored original.
+
+The original bytes are untrusted: they are only ever served by :func:`document_view` (own
+restrictive CSP, ``sandbox``, shown in an ``<iframe sandbox="">``) or as a download.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from urllib.parse import quote, unquote, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nianbao.layouts import SECTIONS
+from storage import views as q
+from workbench import overview as ov
+from workbench import tables
+from workbench.places import place_of
+from workbench.web import DOCUMENT_CSP, error_page, page, render
+
+INLINE_FORMATS = {"html", "text"}
+SECTION_TABLES = {"2": "二、主动公开政府信息情况", "3": "三、收到和处理政府信息公开申请情况",
+                  "4": "四、政府信息公开行政复议、行政诉讼情况"}  # fmt: skip
+
+
+def _loads(text: str | None, default):
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return default
+
+
+@page()
+async def report_detail(request: Request) -> Response:
+    store = request.app.state.store
+    rid = int(request.path_params["report_id"])
+    report = q.report(store, rid)
+    if report is None:
+        return error_page(request, 404, "没有这份报告。")
+    findings = q.findings(store, report_id=rid, active_only=False)
+    cells = q.cells(store, rid)
+    layout = report["layout"] or "2021"
+    grids = tables.report_grids(cells, findings, layout)
+    cm = tables.cell_map(cells)
+    history = defaultdict(list)
+    for h in q.review_history(store, [f["fingerprint"] for f in findings]):
+        history[h["fingerprint"]].append(h)
+    for f in findings:
+        f["identity"] = tables.explain(f, cm, layout)
+        f["expected_v"] = _loads(f["expected"], None)
+        f["actual_v"] = _loads(f["actual"], None)
+        f["history"] = history.get(f["fingerprint"], [])
+    evidence = [f["evidence"] for f in findings if f["evidence"]]
+    sections = _loads(report["sections"], {})
+    prose = [
+        (key, title, tables.highlight(sections.get(key) or "", evidence), key in sections)
+        for key, title in SECTIONS.items()
+    ]
+    found_in_prose = any(seg[1] for _, _, segs, _ in prose for seg in segs)
+    other_versions = store.query(
+        "SELECT id, year, current, parsed_at FROM reports WHERE agency_id = ? AND year = ? AND id != ? "
+        "AND is_report = 1 ORDER BY id DESC",
+        (report["agency_id"], report["year"], rid),
+    ) if report["agency_id"] else []
+    place = place_of(report.get("region_code"), report.get("province"))
+    return render(request, "report.html", {
+        "r": report, "findings": findings, "grids": grids, "prose": prose,
+        "section_tables": SECTION_TABLES, "timeliness": ov.timeliness(report),
+        "inline": report["format"] in INLINE_FORMATS, "found_in_prose": found_in_prose,
+        "place": " · ".join(dict.fromkeys(p[1] for p in (place.province, place.prefecture, place.county) if p)),
+        "others": other_versions, "notes": _loads(report["notes"], []),
+    })  # fmt: skip
+
+
+def _text_body(body: bytes) -> str:
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return body.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return body.decode("utf-8", "replace")
+
+
+def _charset(content_type: str | None) -> str | None:
+    m = re.search(r"charset=([\w.-]+)", content_type or "", re.I)
+    return m.group(1) if m else None
+
+
+@page()
+async def document_view(request: Request) -> Response:
+    """The stored page for the sandboxed iframe: no scripts, no requests out, no sniffing."""
+    store = request.app.state.store
+    v = q.version(store, int(request.path_params["version_id"]))
+    if v is None:
+        return error_page(request, 404, "没有这份文件。")
+    body = store.read_blob(v["sha256"])
+    headers = {
+        "Content-Security-Policy": DOCUMENT_CSP,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "SAMEORIGIN",
+        "Cache-Control": "no-store",
+    }
+    if v["format"] == "html":
+        charset = _charset(v["content_type"])
+        media = "text/html" + (f"; charset={charset}" if charset else "")
+        return Response(body, media_type=None, headers={**headers, "Content-Type": media})
+    text = _text_body(body)
+    if v["format"] != "text":
+        text = "此文件格式（" + str(v["format"]) + "）不能在此直接显示，请下载后查看。"
+    return Response(text.encode("utf-8"), headers={**headers, "Content-Type": "text/plain; charset=utf-8"})
+
+
+def _filename(url: str | None, version_id: int, fmt: str | None) -> str:
+    name = unquote(urlsplit(url or "").path.rsplit("/", 1)[-1]) if url else ""
+    name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", name).strip(". ") or f"document-{version_id}"
+    if "." not in name and fmt:
+        name += "." + {"text": "txt"}.get(fmt, fmt)
+    return name[:150]
+
+
+@page()
+async def document_download(request: Request) -> Response:
+    """The stored bytes as an attachment (never rendered by the browser)."""
+    store = request.app.state.store
+    vid = int(request.path_params["version_id"])
+    v = q.version(store, vid)
+    if v is None:
+        return error_page(request, 404, "没有这份文件。")
+    name = _filename(v["final_url"] or v["url"], vid, v["format"])
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
+    return Response(
+        store.read_blob(v["sha256"]),
+        headers={
+            "Content-Type": "application/octet-stream",
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": DOCUMENT_CSP,
+            "Cache-Control": "no-store",
+        },
+    )
