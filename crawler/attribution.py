@@ -68,25 +68,26 @@ def attribute(
 ) -> tuple[str | None, Site | None]:
     """Return (agency name, the listed site or None).
 
-    Order: the issuer in the title, then the parsed agency, matched against the listed
-    ``candidates``; a listed name contained in the title (longest first); then the issuer as
-    written; then the hint.
+    Order: the issuer in the title (matched against the listed ``candidates``, else as
+    written); without one, the parsed agency matched against the list; a listed name
+    contained in the title (longest first); the parsed agency as written; the hint.
     """
     cands = list(candidates)
     title_issuer = issuer_in_title(title)
-    for name in (title_issuer, parsed_agency):
+    # the title names the issuer: it wins (matched to a listed agency, else as written)
+    for name in (title_issuer, None if len(title_issuer) >= 2 else parsed_agency):
         if not name:
             continue
         best = max(cands, key=lambda s: _matches(name, s), default=None)
         if best is not None and _matches(name, best):
             return best.agency, best
+        if name == title_issuer and len(name) >= 2:
+            return name, None
     t = _norm(title)
     inside = [s for s in cands if _norm(s.agency) and _norm(s.agency) in t]
     if inside:
         best = max(inside, key=lambda s: len(_norm(s.agency)))
         return best.agency, best
-    if title_issuer and len(title_issuer) >= 2:
-        return title_issuer, None
     if parsed_agency:
         return _norm(parsed_agency), None
     if hint is not None:

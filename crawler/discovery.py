@@ -192,11 +192,22 @@ def trs_pager_urls(script: str, base_url: str) -> list[str]:
     """
     out: list[str] = []
     for m in kw.TRS_PAGER.finditer(script or ""):
-        total, _current, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+        total = _js_int(m.group(1), script)
+        stem, ext = m.group(3), m.group(4)
+        if total is None:
+            continue
         for i in range(min(total, 500)):
             name = f"{stem}.{ext}" if i == 0 else f"{stem}_{i}.{ext}"
             out.append(urljoin(base_url, name))
     return list(dict.fromkeys(out))
+
+
+def _js_int(token: str, script: str) -> int | None:
+    """A number, or the number a script variable is set to (``var countPage = 5``)."""
+    if token.isdigit():
+        return int(token)
+    m = re.search(kw.JS_NUMBER_VAR.format(name=re.escape(token)), script)
+    return int(m.group(1)) if m else None
 
 
 def page_count_urls(script: str, base_url: str) -> list[str]:

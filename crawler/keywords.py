@@ -85,8 +85,9 @@ NAVIGATION_OK_DECOYS = ("指南", "目录")
 PAGER_WORDS = ("下一页", "下页", "尾页", "末页", "后页", ">", "»", "››", ">>")
 PAGER_URL = re.compile(r"(?:index|list|default)_(\d+)\.s?html?$|[?&](?:page|pageNo|pageIndex|curPage|p)=\d+", re.I)
 TRS_PAGER = re.compile(
-    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+    r"createPageHTML\(\s*['\"]?(\w+)['\"]?\s*,\s*['\"]?(\w+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
+JS_NUMBER_VAR = r"(?:var|let|const)?\s*{name}\s*=\s*['\"]?(\d+)"
 # Other pagers seen on portals: var countPage = 5; pageCount:5; totalPage=5.
 PAGE_COUNT = re.compile(r"(?:countPage|pageCount|totalPage|totalPages|page_count)\s*[=:]\s*['\"]?(\d+)", re.I)
 

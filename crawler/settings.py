@@ -58,8 +58,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 120,
     "crawler.middlewares.RenderMiddleware": 650,
+    "monitor.conditional.ConditionalRequestMiddleware": 840,  # ETag/Last-Modified re-crawls (monitor)
+    "monitor.sitestats.SiteStatsMiddleware": 860,  # per-site figures and health in run_sites (monitor)
 }
-ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"monitor.conditional.UnchangedReportPipeline": 250, "crawler.pipelines.StorePipeline": 300}
 EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
 
 # nianbao's own knobs (documented defaults)

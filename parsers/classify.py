@@ -8,10 +8,10 @@ placeholders such as 文字描述).  Pre-2019 free-layout reports *are* reports 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from nianbao.model import Report
 from parsers.blocks import Extracted, GridBlock
+from parsers.nfkc import nfkc
 
 __all__ = ["apply", "classify", "is_blank_template"]
 
@@ -24,8 +24,11 @@ _PLACEHOLDER = re.compile(r"文字描述|XXXX|xxxx|××××|＊＊|此处填写|
 _SECTION_MIN = 3
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _norm(s: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s or ""))
+    return _SPACES.sub("", nfkc(s or ""))
 
 
 def is_blank_template(report: Report, ex: Extracted) -> bool:

@@ -8,8 +8,9 @@ numbering), so ``（三）不予公开 1、属于国家秘密`` and ``(三)不�
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
+
+from parsers.nfkc import nfkc
 
 __all__ = [
     "APPEAL_GROUP_PATTERNS",
@@ -34,7 +35,7 @@ _NUMBERING = re.compile(
 @lru_cache(maxsize=65536)
 def key_text(text: str) -> str:
     """Label text for matching: NFKC, list numbering and all punctuation removed."""
-    t = unicodedata.normalize("NFKC", text).strip()
+    t = nfkc(text).strip()
     t = re.sub(r"\s+", "", t)
     t = _NUMBERING.sub("", t)
     return _PUNCT.sub("", t)
@@ -70,7 +71,7 @@ def heading_at_start(line: str, max_extra: int = 12) -> str | None:
     """Section key if ``line`` is a section heading (numbered, short), else None."""
     if len(line) > 120 or not _QUICK_HEADING.match(line):
         return None
-    t = unicodedata.normalize("NFKC", line).strip().lstrip("#").strip()
+    t = nfkc(line).strip().lstrip("#").strip()
     if len(t) > 60:
         return None
     for key, pat in _LINE_HEADING.items():
@@ -86,7 +87,7 @@ def heading_at_start(line: str, max_extra: int = 12) -> str | None:
 
 def inline_heading_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, key) of correctly numbered section headings inside running text."""
-    t = unicodedata.normalize("NFKC", text)
+    t = nfkc(text)
     if len(t) != len(text):  # NFKC changed lengths: search the original
         t = text
     spans = []

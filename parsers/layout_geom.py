@@ -273,12 +273,13 @@ def _continue_merged(above: GridBlock, below: GridBlock) -> None:
         return
     for c, cell in enumerate(below.rows[0]):
         label = above.rows[-1][c].text
+        conf = above.rows[-1][c].confidence
         if cell.text or not label or below.rows[1][c].span_origin or any(ch.isdigit() for ch in label[:1]):
             continue
         for row in below.rows:
             if row[c].text or (row is not below.rows[0] and row[c].span_origin):
                 break
-            row[c].text = label
+            row[c].text, row[c].confidence = label, conf
 
 
 def closing_edges(edges: Sequence[dict], tol: float = 3.0) -> list[dict]:

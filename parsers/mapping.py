@@ -38,6 +38,7 @@ from parsers.numbers import is_blank_text, is_number_text, parse_cell
 __all__ = ["Record", "detect_layout", "map_extracted", "records", "split_sections"]
 
 APP_COLS = list(APPLICATION_COLUMNS)
+OCR_MIN_CONFIDENCE = 0.8  # an OCR cell read below this is unreadable, not a value (attachments part)
 APPEAL_FLAT = [(g, k) for g in APPEAL_GROUPS for k in APPEAL_KEYS]
 _HEADER_WORDS = ("自然人", "法人或其他组织", "商业企业", "科研机构", "申请人情况", "社会公益组织", "法律服务机构")
 
@@ -165,6 +166,9 @@ def _cell(text: str, col: str, conf: float | None = None, note: str | None = Non
     c = parse_cell(text, kind)
     if conf is not None:
         c.confidence = conf
+        if conf < OCR_MIN_CONFIDENCE and c.status != "unreadable":
+            c.note = f"OCR confidence {conf:.2f} read {text!r}"
+            c.value, c.status = None, "unreadable"
     if note:
         c.note = f"{c.note}; {note}" if c.note else note
     return c

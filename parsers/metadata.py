@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-import unicodedata
 
 from nianbao.model import DateEvidence, Report
 from parsers.blocks import Extracted, TextBlock
+from parsers.nfkc import nfkc
 
 __all__ = [
     "agency_from_title",
@@ -77,8 +77,11 @@ def _fuller_name(agency: str, text: str) -> str:
     return agency
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return _SPACES.sub("", nfkc(text))
 
 
 def parse_date(text: str) -> dt.date | None:

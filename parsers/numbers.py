@@ -7,11 +7,11 @@ Pure functions.  A blank, a dash or 无 is ``status='blank'`` with ``value=None`
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import Literal
 
 from nianbao.model import Cell
+from parsers.nfkc import nfkc
 
 __all__ = ["BLANK_MARKS", "is_blank_text", "is_number_text", "norm", "parse_cell"]
 
@@ -34,7 +34,7 @@ def norm(text: str) -> str:
     if "&" in text:
         text = text.replace("&nbsp;", "").replace("&#160;", "")
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = nfkc(text)
     return _SPACES.sub("", text)
 
 

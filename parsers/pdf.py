@@ -60,9 +60,10 @@ def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
     except PDFPasswordIncorrect as e:
         raise UnreadableDocument(source, "encrypted PDF (needs a password)") from e
     except (PDFSyntaxError, Exception) as e:  # pdfminer raises many types on broken files
-        if "password" in str(e).lower() or type(e).__name__ == "PDFEncryptionError":
+        inner = e.args[0] if e.args and isinstance(e.args[0], Exception) else e  # pdfplumber wraps them
+        if isinstance(inner, PDFPasswordIncorrect) or "password" in str(inner).lower() or "Encrypt" in type(inner).__name__:
             raise UnreadableDocument(source, "encrypted PDF (needs a password)") from e
-        raise UnreadableDocument(source, f"broken PDF ({type(e).__name__}: {e})"[:300]) from e
+        raise UnreadableDocument(source, f"broken PDF ({type(inner).__name__}: {inner})"[:300]) from e
     with pdf:
         try:
             npages = len(pdf.pages)

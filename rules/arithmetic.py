@@ -1,7 +1,11 @@
 """The table identities of sections 3 and 4, value checks, and the section 2 plausibility rules.
 
+``where`` of a BALANCE_MISMATCH is the virtual path ``applications.balance.<column>``: the
+identity 一+二 = （七）总计+四 does not tell which of its four cells is wrong.
+
 Blank cells count as 0 (``Cell.number``); an identity that needs an unreadable or absent cell is
-not checked (TABLE_UNREADABLE / MISSING_TABLE say why).
+not checked (TABLE_UNREADABLE / MISSING_TABLE say why), nor is one whose whole side is blank while
+the other is not zero (a 总计 never written is an omission, reported by BLANK_CELLS, not a claim of 0).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from rules.common import (
     label,
     layout_of,
     plain,
+    result_rows,
     row_label,
+    side_blank,
     value,
     values,
 )
@@ -49,7 +55,8 @@ def row_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         if nums is None or not total.usable:
             continue
         expected = sum(nums)
-        if equal(expected, total.number):
+        if equal(expected, total.number) or side_blank(
+                report, "applications", [(row, c) for c in layouts.APPLICANT_COLUMNS], [(row, "total")]):
             continue
         yield finding(
             "ROW_TOTAL_MISMATCH", f"applications.{row}.total",
@@ -64,14 +71,15 @@ def result_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding
     layout = layout_of(report)
     if layout is None:
         return
-    rows = layouts.RESULT_ROWS[layout]
+    rows = result_rows(report, layout)
     for col in layouts.APPLICATION_COLUMNS:
         nums = values(report, "applications", [(r, col) for r in rows])
         total = value(report, "applications", "total", col)
         if nums is None or not total.usable:
             continue
         expected = sum(nums)
-        if equal(expected, total.number):
+        if equal(expected, total.number) or side_blank(
+                report, "applications", [(r, col) for r in rows], [("total", col)]):
             continue
         yield finding(
             "RESULT_TOTAL_MISMATCH", f"applications.total.{col}",
@@ -90,10 +98,11 @@ def balance_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
             continue
         new, carried_in, total, carried_out = nums
         left, right = new + carried_in, total + carried_out
-        if equal(left, right):
+        if equal(left, right) or side_blank(report, "applications", [("new", col), ("carried_in", col)],
+                                            [("total", col), ("carried_out", col)]):
             continue
         yield finding(
-            "BALANCE_MISMATCH", f"applications.total.{col}",
+            "BALANCE_MISMATCH", f"applications.balance.{col}",
             f"{COLUMN_LABELS[col]}列：一+二 = {fmt(new)}+{fmt(carried_in)} = {fmt(left)} ≠ "
             f"（七）总计+四 = {fmt(total)}+{fmt(carried_out)} = {fmt(right)}"
             "（第一项加第二项之和应等于第三项加第四项之和）",
@@ -110,7 +119,8 @@ def appeal_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding
         if nums is None or not total.usable:
             continue
         expected = sum(nums)
-        if equal(expected, total.number):
+        if equal(expected, total.number) or side_blank(report, "appeals", [(group, k) for k in parts],
+                                                       [(group, "total")]):
             continue
         yield finding(
             "APPEAL_TOTAL_MISMATCH", f"appeals.{group}.total",
@@ -162,16 +172,16 @@ def rules_implausible(report: Report, ctx: AuditContext) -> str | None:
         return "区县及以下机关"
     if ctx.level in ("province", "city"):
         return None
-    kind = ctx.kind or report_kind(report, ctx)
+    kind = report_kind(report, ctx)
     if kind == "department":
         if _CENTRAL.search(name):
             return None  # State Council departments make 部门规章
         if _GOV_OFFICE.search(name) and not _county_or_below(name):
             return None  # a provincial/city government's office publishes its government's 规章
         return "政府部门"
-    if _county_or_below(name):
+    if kind in ("government", "township") and _county_or_below(name):
         return "区县及以下机关"
-    return None
+    return None  # unknown kind (e.g. a 管委会): do not guess
 
 
 @rule("IMPLAUSIBLE_RULES")

@@ -75,13 +75,40 @@ class Value:
         return not self.missing and not self.unreadable and self.number is not None
 
 
+def _raw_numbers(report: Report, table: str, cells: list[tuple[str, str]]) -> list:
+    t = report.table(table)
+    return [t[r][c].number for r, c in cells if r in t and c in t[r]]
+
+
+def omitted_total(report: Report, table: str, row: str, col: str) -> bool:
+    """A blank total cell whose own addends are not all zero: the publisher left the total unwritten.
+
+    Such a cell is not read as 0 (the identities that need it are not checked; BLANK_CELLS lists it).
+    """
+    cell = report.table(table).get(row, {}).get(col)
+    if cell is None or cell.status != "blank":
+        return False
+    if table == "applications" and col == "total":
+        addends = [(row, c) for c in layouts.APPLICANT_COLUMNS]
+    elif table == "applications" and row == "total":
+        layout = layout_of(report)
+        addends = [(r, col) for r in result_rows(report, layout)] if layout else []
+    elif table == "appeals" and col == "total":
+        addends = [(row, k) for k in layouts.APPEAL_KEYS if k != "total"]
+    else:
+        return False
+    return any(_raw_numbers(report, table, addends))
+
+
 def value(report: Report, table: str, row: str, col: str) -> Value:
-    """Blank counts as 0, unreadable and absent cells are not usable."""
+    """Blank counts as 0, unreadable and absent cells (and omitted totals) are not usable."""
     cell: Cell | None = report.table(table).get(row, {}).get(col)
     if cell is None:
         return Value(None, missing=True)
     if cell.status == "unreadable":
         return Value(None, unreadable=True)
+    if omitted_total(report, table, row, col):
+        return Value(None, missing=True)
     number = cell.number
     if number is None:  # status ok but no value: treat like unreadable
         return Value(None, unreadable=True)
@@ -97,6 +124,37 @@ def values(report: Report, table: str, cells: list[tuple[str, str]]) -> list[int
             return None
         out.append(v.number)
     return out
+
+
+def side_blank(report: Report, table: str, left: list[tuple[str, str]], right: list[tuple[str, str]]) -> bool:
+    """Whether one side of an identity is entirely blank while the other side is not all zero.
+
+    Such a side was left unfilled (e.g. a 总计 column never written), not filled with zeros:
+    the identity is not checked and BLANK_CELLS reports the cells.
+    """
+
+    def all_blank(cells):
+        return all(report.table(table).get(r, {}).get(c, Cell(None)).status == "blank" for r, c in cells)
+
+    def all_zero(cells):
+        return all(not value(report, table, r, c).number for r, c in cells)
+
+    return (all_blank(left) and not all_zero(right)) or (all_blank(right) and not all_zero(left))
+
+
+def result_rows(report: Report, layout: str) -> list[str]:
+    """Rows (一)..(六) of section 3; a single (六)其他处理 row stands in for the 2021 layout's
+    three (and the three for the 2019 layout's one) when the document prints it that way."""
+    rows = list(layouts.RESULT_ROWS[layout])
+    apps = report.applications
+    sub = [r for r in rows if r.startswith("other.")]
+    if sub and not any(r in apps for r in sub) and "other" in apps:
+        rows = [r for r in rows if r not in sub] + ["other"]
+    elif "other" in rows and "other" not in apps:
+        found = [r for r in layouts.RESULT_ROWS["2021"] if r.startswith("other.") and r in apps]
+        if found:
+            rows = [r for r in rows if r != "other"] + found
+    return rows
 
 
 def label(table: str, row: str, col: str, layout: str | None) -> str:

@@ -138,7 +138,10 @@ def _month_day(text: str, where: str) -> tuple[int, int]:
     if not m:
         raise DeadlineError(f"{where}: month-day {text!r} is not like 03-31")
     month, day = int(m.group(1)), int(m.group(2))
-    dt.date(2001, month, day)  # validates
+    try:
+        dt.date(2001, month, day)
+    except ValueError as exc:
+        raise DeadlineError(f"{where}: month-day {text!r}: {exc}") from exc
     return month, day
 
 

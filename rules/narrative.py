@@ -97,7 +97,9 @@ _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _PAST = re.compile(r"上一?年|去年|往年|历年")
 _TIME_SCOPE = re.compile(r"累计|历年|以来|截至|截止|同比|较上年|较去年|比上年|比去年|增长|下降|减少|增加")
 _SUBSCOPE = re.compile(r"本级|各部门|各单位|各乡镇|各街道|各镇|各乡|所属|下属|直属|部门|单位|乡镇|街道")
-_SELF = re.compile(r"本部门|我部门|本单位|我单位|本机关|我机关")
+_SELF = re.compile(
+    r"[本我](?:部门|单位|机关|街道|乡|镇|局|委|办|区|县|市|中心)|全(?:区|县|市|镇|乡|街道)"
+)
 _OTHER_UNIT = re.compile(r"政府办|办公室|办公厅|局|委员会|中心")
 _PART = re.compile(r"其中|通过|当面|网上|网络|在线|信函|邮寄|传真|电子邮件|电话|现场")
 _SENTENCE = re.compile(r"[^。;!?]+")
@@ -122,6 +124,30 @@ def cn_number(text: str) -> int | None:
     return total + current
 
 
+_HEADING = re.compile(r"^\s*(?:[(][一二三四五六七八九十\d]+[)]|[一二三四五六七八九十]+、|\d+[、.])")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of ``text`` (NFKC): split at 。;!? and after heading lines; other line breaks
+    (PDF wraps) are joined."""
+    out: list[str] = []
+    buf: list[str] = []
+    for line in norm(text).splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if _HEADING.match(line) and len(line) <= 40 and not re.search(r"[。;!?]", line):
+            if buf:
+                out.extend(_SENTENCE.findall("".join(buf)))
+                buf = []
+            out.append(line)
+            continue
+        buf.append(line)
+    if buf:
+        out.extend(_SENTENCE.findall("".join(buf)))
+    return [s.strip() for s in out if s.strip()]
+
+
 @dataclass
 class Claim:
     metric: Metric
@@ -133,11 +159,15 @@ class Claim:
 
 def _prefix_ok(prefix: str, clause: str, metric: Metric, report: Report, office_is_self: bool) -> bool:
     prefix = _QUOTED.sub("", prefix)
+    if report.agency:
+        prefix = prefix.replace(norm(report.agency), "")
     years = _YEAR.findall(prefix)
     if years and report.year is not None and int(years[-1]) != report.year:
         return False
-    if metric.name != "carried_in" and _PAST.search(prefix):
-        return False
+    if metric.name != "carried_in":
+        lead = prefix.split(",", 1)[0] if "," in prefix else ""
+        if _PAST.search(clause) or (lead and not re.search(r"\d", lead) and _PAST.search(lead)):
+            return False
     if _TIME_SCOPE.search(clause):
         return False
     scoped = _SELF.sub("", prefix)
@@ -153,19 +183,16 @@ def extract_claims(text: str, report: Report, ctx: AuditContext) -> list[Claim]:
     agency = report.agency or ""
     office_is_self = report_kind(report, ctx) == "department" or bool(re.search(r"办公[室厅]|政府办", agency))
     claims: list[Claim] = []
-    text = norm(text)
-    for raw in _SENTENCE.findall(text):
-        sentence = re.sub(r"\s*\n\s*", "", raw).strip()
-        if not sentence:
-            continue
+    for sentence in sentences(text):
         for metric in METRICS:
             if not re.search(metric.needs, sentence):
                 continue
             for m in metric.pattern.finditer(sentence):
                 if metric.window_bans and re.search(metric.window_bans, m.group("win")):
                     continue
-                if metric.before_bans and re.search(metric.before_bans, sentence[max(0, m.start() - 6):m.start()]):
-                    continue
+                before = sentence[max(0, m.start() - 6):m.start()]
+                if metric.before_bans and re.search(metric.before_bans, before) and not re.search(r"\d", before):
+                    continue  # 予以公开及部分公开N件: one number for a sum of categories
                 number = cn_number(m.group("num"))
                 if number is None:
                     continue

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from nianbao import layouts
 from nianbao.model import Finding, Report
-from rules.common import finding, label, layout_of, modern
+from rules.common import finding, label, layout_of, modern, omitted_total
 from rules.registry import AuditContext, rule
 
 TABLE_SECTION = {"disclosure": "2", "applications": "3", "appeals": "4"}
@@ -113,9 +113,12 @@ def blank_cells(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         if not blank:
             continue
         items = [label(table, r, c, layout) for r, c, _ in blank]
+        omitted = [label(table, r, c, layout) for r, c, _ in blank if omitted_total(report, table, r, c)]
+        extra = (f"；其中{len(omitted)}个合计单元格未填写而分项不为0，相关勾稽关系未核对：{_listing(omitted)}"
+                 if omitted else "")
         yield finding(
             "BLANK_CELLS", table,
-            f"{TABLE_NAMES[table]}有{len(blank)}个单元格空白或为横线（应填写0，核对时按0计）：{_listing(items)}",
+            f"{TABLE_NAMES[table]}有{len(blank)}个单元格空白或为横线（应填写0，核对时按0计）：{_listing(items)}{extra}",
             actual=[f"{table}.{r}.{c}" for r, c, _ in blank],
         )
 

@@ -1,8 +1,9 @@
 """DOCX and PDF attachments of sandbox reports, cached on disk across runs.
 
 DOCX comes from ``sandbox.render_office.render_docx`` (python-docx, fast).  PDF comes from
-``render_office.render_pdf`` when that exists, else from LibreOffice converting the DOCX
-(seconds each), so PDFs are cached under the user's cache directory by content hash.
+``sandbox.pdf_fast`` (reportlab, milliseconds) unless ``NIANBAO_SANDBOX_PDF`` says ``office``
+(``render_office.render_pdf``) or ``libreoffice`` (the DOCX converted by LibreOffice: seconds
+each, so cached under the user's cache directory by content hash).
 """
 
 from __future__ import annotations
@@ -34,7 +35,15 @@ def render(report: Report, ext: str) -> bytes:
         return docx
     if ext != "pdf":
         raise ValueError(f"unsupported attachment type {ext!r}")
-    if hasattr(render_office, "render_pdf"):
+    how = os.environ.get("NIANBAO_SANDBOX_PDF", "fast")
+    if how == "fast":
+        try:
+            from sandbox.pdf_fast import render_pdf
+        except ImportError:  # reportlab missing: fall back to LibreOffice
+            how = "libreoffice"
+        else:
+            return render_pdf(report)
+    if how == "office" and hasattr(render_office, "render_pdf"):
         return render_office.render_pdf(report)
     key = hashlib.sha256(docx).hexdigest()[:32]
     target = cache_dir() / f"{key}.pdf"

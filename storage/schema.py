@@ -279,8 +279,30 @@ def _m002_workbench(conn: sqlite3.Connection) -> None:
             created_at TEXT NOT NULL
         );
 
-        CREATE INDEX idx_findings_active_year ON findings(active, year, rule);
-        CREATE INDEX idx_reports_current_year ON reports(current, is_report, year, agency_id);
+        -- overview rollups: covering indexes for the per-agency and per-rule counts
+        CREATE INDEX idx_findings_rollup ON findings(active, year, agency_id, severity, rule, fingerprint);
+        CREATE INDEX idx_reports_rollup ON reports(current, is_report, agency_id, year, days_late);
+        """,
+    )
+
+
+def _m003_monitor(conn: sqlite3.Connection) -> None:
+    """Monitoring: each schedule plan's last run (catch-up after downtime), history-finding lookups."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE plan_state (
+            plan TEXT PRIMARY KEY,              -- schedules/<plan>.toml name
+            last_run_at TEXT,                   -- when the plan's last run started (UTC ISO)
+            last_finished_at TEXT,
+            last_status TEXT,                   -- running | finished | failed
+            last_run_id INTEGER,                -- runs.id of its monitor run
+            runs INTEGER NOT NULL DEFAULT 0,
+            details TEXT,                       -- JSON: summary of the last run
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_findings_rule_report ON findings(rule, report_id);
+        CREATE INDEX idx_fetches_run_document ON fetches(run_id, document_id);
         """,
     )
 
@@ -288,6 +310,7 @@ def _m002_workbench(conn: sqlite3.Connection) -> None:
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial", _m001_initial),
     ("workbench", _m002_workbench),
+    ("monitor", _m003_monitor),
 ]
 
 

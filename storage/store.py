@@ -959,3 +959,107 @@ class Store:
         from storage.exports import export_findings
 
         return export_findings(self, **filters)
+
+    # -- monitoring (history findings, plan state, conditional requests) ------------
+
+    def save_history_findings(
+        self, items: list[Any], *, rules: Any, run_id: int | None = None
+    ) -> dict[str, list[str]]:
+        """Replace the stored findings of the history ``rules`` with ``items``; say what is new.
+
+        ``items`` are ``rules.history.HistoryFinding``-like (``finding``, ``agency``, ``year``,
+        ``report_id``, ``document``).  Fingerprints keep their first ``created_at`` and their
+        reviews; a finding on a non-current report is stored inactive.  Returns
+        ``{"new": [...], "kept": [...], "resolved": [...]}`` fingerprints.
+        """
+        rules = sorted(set(rules))
+        marks = ",".join("?" * len(rules))
+        now = now_iso()
+        with self.transaction():
+            before = dict(
+                self.conn.execute(
+                    f"SELECT fingerprint, MIN(created_at) FROM findings WHERE rule IN ({marks}) GROUP BY fingerprint",
+                    rules,
+                ).fetchall()
+            )
+            self.conn.execute(f"DELETE FROM findings WHERE rule IN ({marks})", rules)
+            rows, seen = [], set()
+            for it in items:
+                f = it.finding
+                fp = f.fingerprint(it.agency, it.year)
+                key = (fp, it.report_id)
+                if key in seen:
+                    continue
+                seen.add(key)
+                doc_id, active = None, 1
+                if it.report_id is not None:
+                    r = self.one("SELECT document_id, current FROM reports WHERE id = ?", (it.report_id,))
+                    if r is None:
+                        continue
+                    doc_id, active = r["document_id"], r["current"]
+                elif it.document:
+                    d = self.one("SELECT id FROM documents WHERE url = ?", (canonical_url(it.document),))
+                    doc_id = d["id"] if d else None
+                agency_id = None
+                if it.agency:
+                    a = self.one("SELECT id FROM agencies WHERE name = ?", (it.agency,))
+                    agency_id = a["id"] if a else None
+                rows.append((it.report_id, doc_id, agency_id, it.agency, it.year, fp, f.rule, f.severity, f.where,
+                             dumps(f.expected), dumps(f.actual), f.message, f.evidence, before.get(fp, now), now,
+                             run_id, active))  # fmt: skip
+            self.conn.executemany(
+                """INSERT INTO findings (report_id, document_id, agency_id, agency, year, fingerprint, rule,
+                       severity, location, expected, actual, message, evidence, created_at, updated_at,
+                       run_id, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+            for rid in {r[0] for r in rows if r[0] is not None}:
+                self.conn.execute(
+                    "UPDATE reports SET n_findings = (SELECT COUNT(*) FROM findings WHERE report_id = ?) WHERE id = ?",
+                    (rid, rid),
+                )
+        now_fps = {r[5] for r in rows}
+        return {
+            "new": sorted(now_fps - set(before)),
+            "kept": sorted(now_fps & set(before)),
+            "resolved": sorted(set(before) - now_fps),
+        }
+
+    def plan_state(self, plan: str) -> dict[str, Any] | None:
+        """The scheduler's record of a plan (last run start/end/status), or None if it never ran."""
+        row = self.one("SELECT * FROM plan_state WHERE plan = ?", (plan,))
+        if row:
+            row["details"] = loads(row["details"], {})
+        return row
+
+    def set_plan_state(self, plan: str, **fields: Any) -> None:
+        """Upsert a plan's state; ``runs`` is incremented when ``last_run_at`` is given."""
+        allowed = {"last_run_at", "last_finished_at", "last_status", "last_run_id", "details"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown plan_state fields: {', '.join(sorted(bad))}")
+        values = {k: (dumps(v) if k == "details" else to_iso(v) if k.endswith("_at") else v) for k, v in fields.items()}
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO plan_state (plan, updated_at) VALUES (?, ?) ON CONFLICT (plan) DO NOTHING",
+                (plan, now_iso()),
+            )
+            sets = ", ".join(f"{k} = ?" for k in values)
+            bump = ", runs = runs + 1" if "last_run_at" in values else ""
+            self.conn.execute(
+                f"UPDATE plan_state SET updated_at = ?{', ' + sets if sets else ''}{bump} WHERE plan = ?",
+                (now_iso(), *values.values(), plan),
+            )
+
+    def last_fetch(self, url: str) -> dict[str, Any] | None:
+        """The current version of ``url``'s document: id, sha256, headers (dict), content type, final URL."""
+        row = self.one(
+            """SELECT d.id AS document_id, v.id AS version_id, v.sha256, v.headers, v.content_type, v.final_url,
+                      v.status, d.removed_at,
+                      EXISTS (SELECT 1 FROM reports r WHERE r.version_id = v.id) AS has_report
+               FROM documents d JOIN document_versions v ON v.id = d.current_version_id WHERE d.url = ?""",
+            (canonical_url(url),),
+        )
+        if row:
+            row["headers"] = loads(row["headers"], {}) or {}
+        return row

@@ -46,6 +46,40 @@ def current_reports(store: Store, *, year: int | None = None) -> list[dict[str, 
     return store.query(sql, params)
 
 
+def timeliness_by_agency(store: Store, *, year: int | None = None) -> list[dict[str, Any]]:
+    """Per agency: how many of its current reports (of ``year``, or all years) were on time, late,
+    or of unknown timeliness (no date or deadline), and how many there are."""
+    sql = """SELECT agency_id, SUM(days_late <= 0) AS ontime, SUM(days_late > 0) AS late,
+                    SUM(days_late IS NULL) AS unknown, COUNT(*) AS reported
+             FROM reports WHERE current = 1 AND is_report = 1 AND agency_id IS NOT NULL
+                  AND year IS NOT NULL{year} GROUP BY agency_id"""
+    if year is None:
+        return store.query(sql.format(year=""))
+    return store.query(sql.format(year=" AND year = ?"), (year,))
+
+
+def findings_by_agency(store: Store, **filters: Any) -> list[dict[str, Any]]:
+    """Finding counts per (agency id, severity, review status)."""
+    where, params = _finding_where(**filters)
+    return store.query(
+        f"""SELECT f.agency_id, f.severity, {_STATUS} AS status, COUNT(*) AS n
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            GROUP BY f.agency_id, f.severity, status""",
+        params,
+    )
+
+
+def findings_by_rule(store: Store, **filters: Any) -> list[dict[str, Any]]:
+    """Finding counts per (rule, severity, review status)."""
+    where, params = _finding_where(**filters)
+    return store.query(
+        f"""SELECT f.rule, f.severity, {_STATUS} AS status, COUNT(*) AS n
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            GROUP BY f.rule, f.severity, status""",
+        params,
+    )
+
+
 def _finding_where(
     *,
     year: int | None = None,

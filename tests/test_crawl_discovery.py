@@ -116,6 +116,8 @@ def test_trs_pager():
         "http://x.gov.cn/a/index_1.shtml",
     ]
     assert d.trs_pager_urls("no pager here", "http://x.gov.cn/") == []
+    script = 'var currentPage = 1;\n  var countPage = 3;\n  createPageHTML(countPage, currentPage, "index", "html");'
+    assert len(d.trs_pager_urls(script, "http://x.gov.cn/a/index_1.html")) == 3
     assert d.page_count_urls("var countPage = 3;", "http://x.gov.cn/a/index.html")[-1] == "http://x.gov.cn/a/index_2.html"
 
 

@@ -58,7 +58,8 @@ def bar_chart(
         y = gap + i * (bar_height + gap)
         total = sum(s.value for s in bar.segments)
         scale = plot / (total if normalise and total else top)
-        label = escape(bar.label if len(bar.label) <= 9 else bar.label[:8] + "…")
+        fit = max(int(label_width / 12.5), 4)
+        label = escape(bar.label if len(bar.label) <= fit else bar.label[: fit - 1] + "…")
         text = (
             f'<text class="chart-label" x="{label_width - 6}" y="{y + bar_height * 0.72:.1f}" '
             f'text-anchor="end">{label}<title>{escape(bar.label)}</title></text>'

@@ -69,3 +69,21 @@ def rule_titles() -> dict[str, str]:
 
 def rule_title(name: str) -> str:
     return rule_titles().get(name, name)
+
+DATE_SOURCES: dict[str, str] = {
+    "meta": "网页元数据",
+    "visible": "页面所示日期",
+    "url": "网址中的日期",
+    "signature": "落款日期",
+    "list": "栏目列表日期",
+    "header": "页眉日期",
+}
+READ_BY: dict[str, str] = {
+    "text": "文本",
+    "html": "网页",
+    "pdf": "PDF",
+    "docx": "Word",
+    "xlsx": "Excel",
+    "ocr": "图片识别（OCR）",
+    "sandbox": "生成样例",
+}

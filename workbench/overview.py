@@ -7,7 +7,7 @@ known) or ``missing`` (agency known, no report for the year).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +42,6 @@ class RollupRow:
     counts: Counter = field(default_factory=Counter)  # timeliness -> agency-years
     findings: Counter = field(default_factory=Counter)  # severity -> findings
     statuses: Counter = field(default_factory=Counter)  # review status -> findings
-    flagged: int = 0  # agency-years with at least one matching finding
 
     @property
     def expected(self) -> int:
@@ -104,50 +103,55 @@ def select_agencies(agencies: Iterable[dict[str, Any]], filters: Filters) -> lis
 
 def build(
     agencies: Sequence[dict[str, Any]],
-    reports: Sequence[dict[str, Any]],
-    finding_groups: Sequence[dict[str, Any]],
+    timeliness_rows: Sequence[dict[str, Any]],
+    agency_findings: Sequence[dict[str, Any]],
+    rule_findings: Sequence[dict[str, Any]],
     filters: Filters,
     years: Sequence[int],
     *,
     group_by: str,
 ) -> Overview:
-    """Roll agencies, their current reports and finding counts up to ``group_by`` rows."""
+    """Roll agencies up to ``group_by`` rows.
+
+    ``timeliness_rows``: per agency ontime/late/unknown/reported counts for the selected year(s)
+    (``storage.views.timeliness_by_agency``); ``agency_findings``: finding counts per (agency,
+    severity, status); ``rule_findings``: per (rule, severity, status), already restricted to the
+    selected agencies.  Missing = selected years without a report.
+    """
     chosen = select_agencies(agencies, filters)
-    wanted_years = [filters.year] if filters.year else list(years)
-    by_key = {(r["agency_id"], r["year"]): r for r in reports}
+    n_years = 1 if filters.year else len(years)
+    by_agency = {r["agency_id"]: r for r in timeliness_rows}
     rows: dict[tuple[str, str], RollupRow] = {}
     total = RollupRow("", "合计")
     bucket_of: dict[int, RollupRow] = {}
     for a, place in chosen:
-        code, name = place.bucket(group_by)
-        row = rows.get((code, name))
+        key = place.bucket(group_by)
+        row = rows.get(key)
         if row is None:
-            row = rows[(code, name)] = RollupRow(code, name)
+            row = rows[key] = RollupRow(*key)
         bucket_of[a["id"]] = row
-        row.agencies += 1
-        total.agencies += 1
-        for y in wanted_years:
-            status = timeliness(by_key.get((a["id"], y)))
-            row.counts[status] += 1
-            total.counts[status] += 1
-
-    per_rule: dict[tuple[str, str], RuleRow] = {}
-    flagged: dict[int, set] = defaultdict(set)
-    for g in finding_groups:
+        t = by_agency.get(a["id"])
+        counts = {"missing": n_years}
+        if t is not None:
+            counts = {"ontime": t["ontime"] or 0, "late": t["late"] or 0, "unknown": t["unknown"] or 0,
+                      "missing": max(n_years - t["reported"], 0)}  # fmt: skip
+        for target in (row, total):
+            target.agencies += 1
+            target.counts.update(counts)
+    for g in agency_findings:
         row = bucket_of.get(g["agency_id"])
-        if row is None or (filters.year and g["year"] != filters.year):
+        if row is None:
             continue
         for target in (row, total):
             target.findings[g["severity"]] += g["n"]
             target.statuses[g["status"]] += g["n"]
-            flagged[id(target)].add((g["agency_id"], g["year"]))
+    per_rule: dict[tuple[str, str], RuleRow] = {}
+    for g in rule_findings:
         rr = per_rule.get((g["rule"], g["severity"]))
         if rr is None:
             rr = per_rule[(g["rule"], g["severity"])] = RuleRow(g["rule"], g["severity"])
         rr.total += g["n"]
         rr.statuses[g["status"]] += g["n"]
-    for row in [*rows.values(), total]:
-        row.flagged = len(flagged.get(id(row), ()))
     sev_order = {"error": 0, "warning": 1, "info": 2}
     return Overview(
         filters=filters,

@@ -59,8 +59,8 @@ def report_url(agency: SampleAgency, year: int) -> str:
 def generated_page(agency: SampleAgency, year: int, *, seed: int = 7, defect: str | None = None,
                    signed: dt.date | None = None) -> bytes:  # fmt: skip
     """The HTML page of one generated report (official template)."""
-    from sandbox.reports import build_report
     from sandbox.render import render_page
+    from sandbox.reports import build_report
 
     rng = random.Random(f"{seed}:{agency.name}:{year}")
     gen = build_report(agency.name, agency.kind, year, rng, county=agency.county,

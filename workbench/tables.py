@@ -8,6 +8,7 @@ cells of the failed identity).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from nianbao.layouts import (
     RESULT_ROWS,
 )
 
+_ROW_COLUMNS = {"applications": list(APPLICATION_COLUMNS), "appeals": list(APPEAL_KEYS)}
 CellMap = dict[tuple[str, str, str], dict[str, Any]]  # (tbl, row, col) -> cell row
 
 
@@ -59,8 +61,10 @@ def split_where(where: str | None) -> tuple[str, str, str] | None:
     if not where:
         return None
     parts = where.split(".")
-    if len(parts) < 3 or parts[0] not in ("applications", "appeals", "disclosure"):
+    if len(parts) < 2 or parts[0] not in ("applications", "appeals", "disclosure"):
         return None
+    if len(parts) == 2:  # a whole row, e.g. disclosure.rules
+        return parts[0], parts[1], "*"
     return parts[0], ".".join(parts[1:-1]), parts[-1]
 
 
@@ -71,7 +75,11 @@ def involved_cells(rule: str, where: str | None, layout: str = "2021") -> tuple[
         return set(), set()
     tbl, row, col = parsed
     results = RESULT_ROWS.get(layout, RESULT_ROWS["2021"])
-    if tbl == "applications" and row == "balance":
+    if col == "*":
+        return {(tbl, row, c) for c in _ROW_COLUMNS.get(tbl, ())} | {
+            (tbl, row, c) for cols in DISCLOSURE_ROWS.values() for name, cs in cols.items() if name == row for c in cs
+        }, set()
+    if tbl == "applications" and rule == "BALANCE_MISMATCH":
         keys = {(tbl, r, col) for r in ("new", "carried_in", "total", "carried_out")}
         return keys, set()
     if tbl == "applications" and rule == "RESULT_TOTAL_MISMATCH":
@@ -120,7 +128,7 @@ def explain(finding: dict[str, Any], cells: CellMap, layout: str = "2021") -> st
         return None
     tbl, row, col = parsed
     k = lambda r, c: (tbl, r, c)  # noqa: E731
-    if rule == "BALANCE_MISMATCH" and row == "balance":
+    if rule == "BALANCE_MISMATCH":
         left = [_num(cells, k("new", col)), _num(cells, k("carried_in", col))]
         right = [_num(cells, k("total", col)), _num(cells, k("carried_out", col))]
         return (
@@ -296,14 +304,30 @@ def report_grids(cells: Iterable[dict[str, Any]], findings: Sequence[dict[str, A
 # ---------------------------------------------------------------------------- prose
 
 
+def _fold(text: str) -> tuple[str, list[int]]:
+    """NFKC per character (full-width punctuation -> ASCII) and each folded char's source index."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        folded = unicodedata.normalize("NFKC", ch)
+        out.append(folded)
+        index.extend([i] * len(folded))
+    return "".join(out), index
+
+
 def highlight(text: str, needles: Iterable[str]) -> list[tuple[str, bool]]:
-    """Split ``text`` into (segment, is_evidence) pairs, evidence being any of ``needles``."""
+    """Split ``text`` into (segment, is_evidence) pairs, evidence being any of ``needles``.
+
+    Matching ignores full-width/half-width differences (rules quote evidence NFKC-normalised).
+    """
+    folded, index = _fold(text)
     spans: list[tuple[int, int]] = []
-    for needle in {n.strip() for n in needles if n and n.strip()}:
-        start = text.find(needle)
+    for needle in {_fold(n.strip())[0] for n in needles if n and n.strip()}:
+        start = folded.find(needle)
         while start != -1:
-            spans.append((start, start + len(needle)))
-            start = text.find(needle, start + len(needle))
+            end = start + len(needle)
+            spans.append((index[start], index[end - 1] + 1))
+            start = folded.find(needle, end)
     if not spans:
         return [(text, False)] if text else []
     spans.sort()

@@ -213,6 +213,8 @@ templates.env.globals.update(
     TIMELINESS=labels.TIMELINESS_LABELS,
     REGION_LEVELS=labels.REGION_LEVEL_LABELS,
     ROLES=user_store.ROLES,
+    DATE_SOURCES=labels.DATE_SOURCES,
+    READ_BY=labels.READ_BY,
 )
 templates.env.filters.update(json_value=_json, when=_when)
 

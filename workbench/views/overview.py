@@ -17,24 +17,22 @@ from workbench.web import filter_params, filters_from, link, page, render
 
 def region_options(agencies: list[dict[str, Any]], selected: str | None) -> list[tuple[str, str, int]]:
     """(code, name, depth) of the provinces and prefectures that have agencies, plus the counties
-    of the selected prefecture/municipality."""
-    seen: dict[str, tuple[str, str, int]] = {}
-    for a in agencies:
-        p = place_of(a.get("region_code"), a.get("province"))
-        if p.province:
-            seen.setdefault(p.province[0], (p.province[0], p.province[1], 0))
-        if p.prefecture and p.prefecture != p.province:
-            seen.setdefault(p.prefecture[0], (p.prefecture[0], p.prefecture[1], 1))
-        if p.county and selected and selected in p.codes():
-            seen.setdefault(p.county[0], (p.county[0], p.county[1], 2))
-    order = {}
-    for a in agencies:
-        p = place_of(a.get("region_code"), a.get("province"))
+    of the selected region, in code order (a prefecture right under its province)."""
+    seen: dict[str, tuple[str, tuple[str, str, int]]] = {}
+    for code, province in {(a.get("region_code"), a.get("province")) for a in agencies}:
+        p = place_of(code, province)
+        path = ""
         for depth, part in enumerate((p.province, p.prefecture, p.county)):
-            if part:
-                key = "/".join(x[0] for x in (p.province, p.prefecture, p.county)[: depth + 1] if x)
-                order.setdefault(part[0], key)
-    return sorted(seen.values(), key=lambda o: order.get(o[0], o[0]))
+            if not part or (depth == 1 and part == p.province):
+                continue
+            path += "/" + part[0]
+            if depth == 2 and not (selected and selected in p.codes()):
+                continue
+            seen.setdefault(part[0], (path, (part[0], part[1], depth)))
+    return [opt for _, opt in sorted(seen.values())]
+
+
+MAX_ROWS = 300
 
 
 def timeliness_chart(rows: list[ov.RollupRow], f: ov.Filters, group_by: str) -> Any:
@@ -50,7 +48,7 @@ def timeliness_chart(rows: list[ov.RollupRow], f: ov.Filters, group_by: str) -> 
             else link("/agencies", **filter_params(f, region=row.code.replace(":self", "") or None))
         )
         late_missing = row.counts["late"] + row.counts["missing"]
-        bars.append(Bar(row.name, segs, href, f"问题 {late_missing}/{row.expected}"))
+        bars.append(Bar(row.name, segs, href, f"未按时 {late_missing}/{row.expected}"))
     return bar_chart(bars, normalise=True, title="发布及时性", width=620, label_width=120, note_width=100)
 
 
@@ -63,7 +61,7 @@ def rules_chart(rules: list[ov.RuleRow], titles: dict[str, str], f: ov.Filters) 
         ]
         bars.append(Bar(titles.get(r.rule, r.rule), segs,
                         link("/findings", **filter_params(f, rule=r.rule)), str(r.total)))
-    return bar_chart(bars, title="问题按规则", width=620, label_width=150, note_width=60)
+    return bar_chart(bars, title="问题按规则", width=620, label_width=230, note_width=50)
 
 
 @page()
@@ -73,14 +71,21 @@ async def overview(request: Request) -> Response:
     years = q.years(store)
     agencies = q.agencies(store)
     group_by = f.group_by or child_level(f.region)
+    selected = ov.select_agencies(agencies, f) if (f.region or f.level) else None
+    rule_scope = dict(f.finding_filters)
+    if selected is not None:
+        rule_scope["agency_ids"] = [a["id"] for a, _ in selected]
     data = ov.build(
         agencies,
-        q.current_reports(store, year=f.year),
-        q.finding_groups(store, **f.finding_filters),
+        q.timeliness_by_agency(store, year=f.year),
+        q.findings_by_agency(store, **f.finding_filters),
+        q.findings_by_rule(store, **rule_scope),
         f,
         years,
         group_by=group_by,
     )
+    if len(data.rows) > MAX_ROWS:  # e.g. every county of the country: the worst first
+        data.rows.sort(key=lambda r: -(r.counts["late"] + r.counts["missing"] + r.findings["error"]))
     titles = request.app.state.rule_titles()
     rule_names = sorted({r.rule for r in data.rules} | ({f.rule} if f.rule else set()))
     return render(
@@ -97,6 +102,7 @@ async def overview(request: Request) -> Response:
             "rule_names": sorted(set(rule_names) | set(titles)) if not rule_names else rule_names,
             "timeliness_chart": timeliness_chart(data.rows, f, group_by),
             "rules_chart": rules_chart(data.rules, titles, f),
+            "max_rows": MAX_ROWS,
             "params": filter_params(f),
         },
     )
