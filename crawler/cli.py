@@ -104,8 +104,10 @@ def summary_lines(result) -> list[str]:
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy or nianbao setting (e.g. -s NIANBAO_MAX_PAGES=100).")
 @click.option("--quiet", is_flag=True, help="No progress line.")
+@click.option("--redis", "redis_url", envvar="NIANBAO_REDIS_URL", metavar="redis://HOST:PORT/N",
+              help="Distributed mode (docs/scale.md): share one frontier through Redis; see nianbao store/worker.")
 def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, settings: tuple[str, ...],
-          quiet: bool) -> None:  # fmt: skip
+          quiet: bool, redis_url: str | None = None) -> None:  # fmt: skip
     """Crawl the portals of a site list, store and audit every annual report found.
 
     Honours http_proxy/HTTP_PROXY/no_proxy for plain requests and for the browser alike.
@@ -121,6 +123,13 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
         raise click.ClickException(f"{sites_file}：没有可抓取的站点")
     overrides = {"LOG_LEVEL": "WARNING"}
     overrides.update(_parse_settings(settings))
+    # --- distributed mode hook (owned by distributed/, see docs/scale.md) ---
+    redis_url = redis_url or overrides.pop("NIANBAO_REDIS_URL", None)
+    if redis_url:
+        from distributed.cli import crawl_with_redis
+
+        return crawl_with_redis(sites_file, redis_url, overrides)
+    # --- end of hook ---
     jobdir = jobdir or db_path + ".job"
     progress = None if quiet else Progress()
     click.echo(f"开始抓取 {len(sites)} 个机构的站点 → {db_path}", err=True)

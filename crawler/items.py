@@ -21,6 +21,9 @@ class DocumentItem:
     role: str = "page"  # page | attachment
     rendered: bool = False  # fetched through the browser
 
+    def __repr__(self) -> str:  # never dump the bytes into a log
+        return f"DocumentItem({self.role} {self.status} {self.url} {len(self.body)} bytes)"
+
 
 @dataclass
 class ReportItem:
@@ -33,3 +36,6 @@ class ReportItem:
     title: str = ""
     documents: list[DocumentItem] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"ReportItem({self.link_text!r}, {len(self.documents)} documents)"

@@ -140,11 +140,16 @@ class StorePipeline:
         usable = [(d, r) for d, r in zip(item.documents, refs, strict=True) if r is not None and r.version_id]
         if not usable:
             return item
+        t0 = time.perf_counter()
         if self.in_thread:
             readings = await maybe_deferred_to_future(threads.deferToThread(self._read_all, item, usable, hint))
         else:
             readings = self._read_all(item, usable, hint)
+        t1 = time.perf_counter()
         self._save(item, portal.sites, hint, readings)
+        stats = self.crawler.stats
+        stats.inc_value("nianbao/parse_seconds", round(t1 - t0, 3))
+        stats.inc_value("nianbao/save_seconds", round(time.perf_counter() - t1, 3))
         if self.spider.journal is not None:
             self.spider.journal.mark(page_url)
         return item

@@ -18,12 +18,14 @@ def main() -> None:
 
 def _register() -> None:
     from crawler.cli import crawl, demo
+    from distributed.cli import store_cmd, worker_cmd
+    from monitor.cli import runs, schedule
     from parsers.cli import parse
     from regions.cli import sites
     from storage.cli import export, ingest
     from workbench.cli import serve, users
 
-    for cmd in (parse, ingest, export, sites, crawl, demo, serve, users):
+    for cmd in (parse, ingest, export, sites, crawl, demo, serve, users, store_cmd, worker_cmd, schedule, runs):
         main.add_command(cmd)
 
 

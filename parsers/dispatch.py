@@ -33,7 +33,8 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> tup
         if kind == "html" or (content_type and "html" in content_type.lower() and "<" in text[:2000]):
             from parsers.html import read_html
 
-            ex = read_html(text)
+            # strictly valid UTF-8: lxml parses the bytes faster than the decoded text
+            ex = read_html(text, data=data if codec == "utf-8" else None)
         else:
             from parsers.text import read_text
 

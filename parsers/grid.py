@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
+
 from parsers.blocks import GridBlock, GridCell
 
 __all__ = ["cell_text", "own_rows", "table_to_grid"]
@@ -37,11 +39,17 @@ def _hidden(el) -> bool:
     return el.get("hidden") is not None
 
 
+_STRING = etree.XPath("string()", smart_strings=False)  # all descendant text, in C
+_ANY_WS = re.compile(r"\s")
+
+
 def cell_text(el) -> str:
     """Visible text of a cell: ``<br>``/``<p>`` pieces of a label joined, ``&nbsp;`` kept as
     U+00A0 (a blank), Word's ``<o:p>`` and comments ignored."""
     # scripts, styles and hidden elements are removed from the whole page before this runs
-    text = "".join(el.itertext())
+    text = _STRING(el)
+    if _ANY_WS.search(text) is None:  # most cells: a number or a label without spaces
+        return text
     # a line break inside a label is layout, not a space ("本年新<br>制作数量")
     text = _WS.sub(" ", text).strip(" ")
     return _join_cjk_spaces(text)
@@ -68,7 +76,7 @@ def own_rows(table) -> list:
 
 def _span(el, name: str) -> int:
     raw = el.get(name)
-    if raw is None:
+    if raw is None or raw == "1":
         return 1
     if not raw.isdigit():
         raw = re.sub(r"[^0-9]", "", raw) or "1"
@@ -77,30 +85,46 @@ def _span(el, name: str) -> int:
 
 def table_to_grid(table) -> GridBlock:
     """Lay ``table`` (an lxml element) out as a grid."""
-    occupied: dict[tuple[int, int], GridCell] = {}
-    n_rows = 0
+    grid: list[list[GridCell | None]] = []
     for r, tr in enumerate(own_rows(table)):
+        if r == len(grid):
+            grid.append([])
+        row = grid[r]
         c = 0
         for td in tr:
-            if td.tag not in ("td", "th") and _tag(td) not in ("td", "th"):
+            tag = td.tag
+            if tag != "td" and tag != "th" and _tag(td) not in ("td", "th"):
                 continue
-            while (r, c) in occupied:
+            n = len(row)
+            while c < n and row[c] is not None:
                 c += 1
             rs, cs = _span(td, "rowspan"), _span(td, "colspan")
             text = cell_text(td)
+            if rs == 1 and cs == 1:
+                if c == n:
+                    row.append(GridCell(text))
+                else:
+                    if c > n:
+                        row.extend([None] * (c - n))
+                    row[c] = GridCell(text)
+                c += 1
+                continue
+            while len(grid) < r + rs:
+                grid.append([])
             for dr in range(rs):
+                target = grid[r + dr]
+                if len(target) < c + cs:
+                    target.extend([None] * (c + cs - len(target)))
                 for dc in range(cs):
-                    occupied[(r + dr, c + dc)] = GridCell(text, span_origin=(dr == 0 and dc == 0))
+                    target[c + dc] = GridCell(text, span_origin=(dr == 0 and dc == 0))
             c += cs
-        n_rows = max(n_rows, r + 1)
-    if not occupied:
-        return GridBlock([])
-    height = max(r for r, _ in occupied) + 1
-    width = max(c for _, c in occupied) + 1
+    width = max((len(row) for row in grid), default=0)
     rows = []
-    for r in range(height):
-        row = [occupied.get((r, c)) or GridCell("", span_origin=False) for c in range(width)]
-        rows.append(row)
-    # drop rows that are entirely empty and never started a cell (trailing rowspans)
-    rows = [row for row in rows if any(cell.text.strip() or cell.span_origin for cell in row)]
+    for row in grid:
+        # drop rows that are entirely empty and never started a cell (trailing rowspans)
+        if not any(cell is not None and (cell.span_origin or cell.text.strip()) for cell in row):
+            continue
+        rows.append([cell or GridCell("", span_origin=False) for cell in row])
+        if len(row) < width:
+            rows[-1].extend(GridCell("", span_origin=False) for _ in range(width - len(row)))
     return GridBlock(rows)

@@ -29,17 +29,36 @@ _WS = re.compile(r"[ \t\r\n\f\v]+")
 _ENCODING_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
-_INVISIBLE = etree.XPath(
-    "|".join(f"//{t}" for t in sorted(_SKIP) if t != "head") + "|//*[@hidden]|//*[contains(@style,'none')]"
-)
-_DATA_CELLS = etree.XPath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
+_STRIPPED = tuple(sorted(_SKIP - {"head"}))
+_HIDDEN_ATTR = etree.XPath("//*[@hidden]")
+_HIDDEN_STYLE = etree.XPath("//*[contains(@style,'none')]")
+_HIDDEN_BOTH = etree.XPath("//*[@hidden]|//*[contains(@style,'none')]")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+_UTF8_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, encoding="utf-8")
 
 
-def _drop_invisible(root) -> None:
+def _may_hide(text: str) -> tuple[bool, bool]:
+    """(a ``display:none`` style, a ``hidden`` attribute) may be in the page; exact for the
+    first as :func:`parsers.grid._hidden` reads styles ("border:none" is not hiding)."""
+    display = False
+    i = text.find("none")
+    while i != -1:
+        if text[max(0, i - 200) : i].replace(" ", "").lower().endswith("display:"):
+            display = True
+            break
+        i = text.find("none", i + 4)
+    return display, any(m in text for m in ("hidden", "HIDDEN", "Hidden"))
+
+
+def _drop_invisible(root, text: str) -> None:
     """Remove scripts, styles and hidden elements (their tails stay)."""
-    doomed = [el for el in _INVISIBLE(root) if el.tag != "head" and (el.tag in _SKIP or _hidden(el))]
-    for el in doomed:
+    etree.strip_elements(root, *_STRIPPED, with_tail=False)
+    # the hidden-element search walks the whole tree: only when the page can have one
+    display, attr = _may_hide(text)
+    if not (display or attr):
+        return
+    search = _HIDDEN_BOTH if display and attr else _HIDDEN_STYLE if display else _HIDDEN_ATTR
+    for el in [el for el in search(root) if _hidden(el)]:
         parent = el.getparent()
         if parent is None:
             continue
@@ -53,9 +72,20 @@ def _drop_invisible(root) -> None:
 
 
 def _is_data_table(table) -> bool:
-    if table.find(".//table") is not None:
+    """A table holding no other table and at least two cells of its own rows."""
+    for _ in table.iterdescendants("table"):
         return False
-    return len(_DATA_CELLS(table)) >= 2
+    cells = 0
+    for child in table:
+        rows = (child,) if child.tag == "tr" else child
+        for tr in rows:
+            if tr.tag == "tr":
+                for td in tr:
+                    if td.tag == "td" or td.tag == "th":
+                        cells += 1
+                        if cells >= 2:
+                            return True
+    return False
 
 
 class _Walker:
@@ -109,31 +139,36 @@ class _Walker:
                 self.buf.append(child.tail)
 
 
-def read_html(text: str) -> Extracted:
-    """Parse ``text`` (already decoded) into blocks, meta and title."""
+def read_html(text: str, *, data: bytes | None = None) -> Extracted:
+    """Parse ``text`` (already decoded) into blocks, meta and title.
+
+    ``data``: the same page as UTF-8 bytes, when it was UTF-8 (lxml parses bytes faster).
+    """
     out = Extracted(read_by="html")
-    text = _ENCODING_DECL.sub("", text)
     if not text.strip():
         return out
     try:
-        root = etree.fromstring(text, _PARSER)
+        if data is not None:
+            root = etree.fromstring(data, _UTF8_PARSER)
+        else:
+            root = etree.fromstring(_ENCODING_DECL.sub("", text), _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     if root is None:
         out.notes.append("HTML could not be parsed")
         return out
-    _drop_invisible(root)
+    _drop_invisible(root, text)
     for meta in root.iter("meta"):
         name = meta.get("name") or meta.get("property") or meta.get("http-equiv")
         content = meta.get("content")
         if name and content is not None and name.lower() != "viewport":
             out.meta[name.strip()] = content.strip()
-    title = root.find(".//title")
+    title = next(root.iter("title"), None)
     if title is not None:
         t = cell_text(title)
         if t:
             out.title = t
-    body = root.find(".//body")
+    body = next(root.iter("body"), None)
     w = _Walker()
     w.walk(body if body is not None else root)
     w.flush_text()

@@ -6,6 +6,7 @@ import random
 import re
 
 from parsers.blocks import Extracted, GridBlock
+from parsers.numbers import parse_cell
 from sandbox.render_office import Spec, official_grids
 
 
@@ -42,8 +43,9 @@ def norm(text: str) -> str:
 def compare(specs: dict[str, Spec], ex: Extracted, *, low_confidence: float = 0.8) -> dict:
     """Compare every value cell of the official tables with what the reader found.
 
-    Returns counts: ``right``, ``missed`` (empty, or below ``low_confidence``: would be
-    unreadable), ``wrong`` (a different value read with confidence) and the wrong cells.
+    Returns counts: ``right``, ``missed`` (empty, not a number, or below ``low_confidence``:
+    the mapping makes it null/unreadable), ``wrong`` (a different number read with
+    confidence: the failure that matters) and the wrong cells.
     """
     tables = tables_of(ex)
     wanted = [specs["2"], specs["3"], specs["4"]]
@@ -58,10 +60,13 @@ def compare(specs: dict[str, Spec], ex: Extracted, *, low_confidence: float = 0.
                 stats["errors"].append((addr, want, "<no table>"))
                 continue
             cell = match[r][c]
-            if cell.text.strip() == want:
+            kind = "money" if addr[2] == "amount" else "signed" if addr[2] == "change" else "count"
+            got = parse_cell(cell.text, kind) if cell.text.strip() else None
+            if cell.text.strip() == want or (got is not None and got.status == "ok"
+                                             and got.value == parse_cell(want, kind).value):
                 stats["right"] += 1
-            elif not cell.text.strip() or (cell.confidence is not None and cell.confidence < low_confidence):
-                stats["missed"] += 1
+            elif got is None or got.status != "ok" or (cell.confidence is not None and cell.confidence < low_confidence):
+                stats["missed"] += 1  # the mapping makes it unreadable (or blank): null, not a wrong number
             else:
                 stats["wrong"] += 1
                 stats["errors"].append((addr, want, cell.text, cell.confidence))

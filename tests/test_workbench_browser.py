@@ -51,6 +51,7 @@ def server(tmp_path_factory):
         users.add_user(store, "bob", "secret-pass-2", "readonly")
         body = sample.generated_page(XSS_AGENCY, 2022, seed=99).decode("utf-8")
         body = body.replace("<body>", "<body>" + PAYLOADS, 1).replace("</h1>", "</h1>" + PAYLOADS, 1)
+        body = body.replace("<strong>一、总体情况</strong></p>", "<strong>一、总体情况</strong></p>" + PAYLOADS, 1)
         xss_id, _ = sample.ingest_one(store, XSS_AGENCY, 2022, body.encode("utf-8"),
                                       url="http://www.example-gov.cn/210302/xss/2022.html")  # fmt: skip
     port = free_port()
@@ -201,3 +202,14 @@ def test_report_source_with_script_payloads_runs_none_of_them(server, page_for):
     # payload text that reached the parsed prose is shown as text, not markup
     assert page.locator("main script").count() == 0 and page.locator("main img").count() == 0
     assert page.locator("body").get_attribute("data-pwned") is None
+    assert "alert('text')" in page.locator("#prose").inner_text()  # the escaped payload, as text
+    # opened directly (not framed) the stored page is still inert: its own CSP forbids scripts
+    version = page.locator("iframe[sandbox]").get_attribute("src")
+    page.goto(server["base"] + version)
+    page.wait_for_timeout(300)
+    assert page.dialogs == [] and page.evaluate("typeof window.__pwned") == "undefined"
+    # control: the same payload in an unprotected page does run (so the checks above can fail)
+    page.goto("about:blank")
+    page.set_content(PAYLOADS)
+    page.wait_for_timeout(300)
+    assert page.dialogs and page.evaluate("window.__pwned") in (1, 2)

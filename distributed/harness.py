@@ -1,0 +1,132 @@
+"""Start the pieces of a distributed crawl on this machine (tests, benchmarks, trying it out).
+
+``redis_server()`` runs a throwaway ``redis-server`` on a free loopback port;
+``Cluster`` starts ``nianbao crawl --redis`` / ``worker`` / ``store`` processes against it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+NIANBAO = [sys.executable, "-m", "nianbao.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """A ``redis-server`` on 127.0.0.1 (no persistence); yields its URL, stops it afterwards."""
+    exe = shutil.which("redis-server")
+    if exe is None:
+        raise FileNotFoundError("redis-server is not on PATH (Debian: apt-get install redis-server)")
+    port = port or free_port()
+    workdir = tempfile.mkdtemp(prefix="nianbao-redis-")
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--daemonize", "no", "--dir", workdir, "--loglevel", "warning"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass
+class Cluster:
+    """Processes of one distributed job; every process is stopped by :meth:`stop` (or on exit)."""
+
+    redis_url: str
+    workdir: Path
+    proxy: str | None = None
+    job: str = "nianbao"
+    env_extra: dict[str, str] = field(default_factory=dict)
+    procs: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("NIANBAO_REDIS_URL", None)
+        if self.proxy:
+            env["http_proxy"] = env["HTTP_PROXY"] = self.proxy
+            env["no_proxy"] = env["NO_PROXY"] = "127.0.0.1,localhost"
+        env.update(self.env_extra)
+        return env
+
+    def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(NIANBAO + args, stdout=log, stderr=subprocess.STDOUT, env=self.env(),
+                                cwd=self.workdir, start_new_session=True)  # fmt: skip
+        log.close()
+        self.procs.append((name, proc))
+        return proc
+
+    def crawler(self, name: str, sites: Path, settings: dict[str, object] | None = None) -> subprocess.Popen:
+        args = ["crawl", "--sites", str(sites), "--redis", self.redis_url, "--quiet", "-s", f"NIANBAO_REDIS_JOB={self.job}"]
+        for k, v in (settings or {}).items():
+            args += ["-s", f"{k}={v}"]
+        return self.spawn(name, args)
+
+    def worker(self, name: str, heartbeat: float = 5.0, grace: float = 10.0) -> subprocess.Popen:
+        return self.spawn(name, ["worker", "--redis", self.redis_url, "--job", self.job, "--until-done",
+                                 "--heartbeat", str(heartbeat), "--grace", str(grace)])  # fmt: skip
+
+    def store(self, db: Path, name: str = "store") -> subprocess.Popen:
+        return self.spawn(name, ["store", "--db", str(db), "--redis", self.redis_url, "--job", self.job,
+                                 "--until-done"])  # fmt: skip
+
+    def log(self, name: str) -> str:
+        p = self.workdir / f"{name}.log"
+        return p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
+
+    def kill(self, proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+        """Kill a process and everything it started (its session)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        proc.wait(timeout=10)
+
+    def wait(self, procs: list[subprocess.Popen], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for p in procs:
+            left = max(0.1, deadline - time.monotonic())
+            try:
+                p.wait(timeout=left)
+            except subprocess.TimeoutExpired as exc:
+                names = [n for n, q in self.procs if q is p]
+                raise TimeoutError(f"{names[0] if names else p.args} still running after {timeout:.0f}s") from exc
+
+    def stop(self) -> None:
+        for _, p in self.procs:
+            if p.poll() is None:
+                self.kill(p, signal.SIGTERM)
+        for _, p in self.procs:
+            if p.poll() is None:
+                self.kill(p)
