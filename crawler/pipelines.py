@@ -4,13 +4,16 @@ For each candidate report (page + attachments) the pipeline stores the raw bytes
 document (``Store.add_document``), reads each with ``parsers.read`` (in a worker thread, so
 the downloads go on), keeps the best reading as the report, attributes it to the right agency
 (:mod:`crawler.attribution`), audits it (``rules.audit``) and saves it (``Store.save_report``).
-It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_PARSE_IN_THREAD``.
+It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_PARSE_WORKERS``
+(worker processes for parsing: ``auto`` = up to 2 on a multi-core machine, 0 = none) and
+``NIANBAO_PARSE_IN_THREAD`` (without workers: parse in a thread rather than the reactor).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from collections import Counter, defaultdict
 from typing import Any
@@ -66,6 +69,34 @@ def _publisher_kind(name: str | None, level: str | None) -> str | None:
         return None
 
 
+def read_documents(jobs: list[tuple]) -> list[tuple[Report | None, str | None]]:
+    """``parsers.read`` each (body, url, content_type, hints); runs in a worker process or thread."""
+    import parsers
+
+    out: list[tuple[Report | None, str | None]] = []
+    for body, url, content_type, hints in jobs:
+        try:
+            out.append((parsers.read(body, url, url=url, content_type=content_type, hints=hints), None))
+        except Exception as exc:  # noqa: BLE001 - parsers promise not to raise; be safe anyway
+            out.append((None, f"{type(exc).__name__}: {exc}"))
+    return out
+
+
+def _warm_up() -> None:
+    import parsers  # noqa: F401  (import once per worker, not per document)
+
+
+def make_pool(workers: int):
+    """A process pool for parsing (forkserver: no fork of the running reactor), or None for 0 workers."""
+    if workers <= 0:
+        return None
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("forkserver")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
+
+
 class StorePipeline:
     def __init__(self, crawler, db_path: str):
         from storage.store import Store
@@ -73,6 +104,10 @@ class StorePipeline:
         self.crawler = crawler
         self.store = Store(db_path)
         self.in_thread = crawler.settings.getbool("NIANBAO_PARSE_IN_THREAD", True)
+        workers = crawler.settings.get("NIANBAO_PARSE_WORKERS", "auto")
+        if workers in (None, "", "auto"):
+            workers = min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
+        self.pool = make_pool(int(workers))
         self.run_id: int | None = None
         self.per_portal: dict[int, Counter] = defaultdict(Counter)
         self.stored_reports: list[dict[str, Any]] = []
@@ -113,6 +148,8 @@ class StorePipeline:
             self.store.finish_run(self.run_id, clean)
         if self.spider.journal is not None:
             self.spider.journal.close()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
     # --- one candidate report ------------------------------------------------------------
@@ -141,10 +178,21 @@ class StorePipeline:
         if not usable:
             return item
         t0 = time.perf_counter()
-        if self.in_thread:
-            readings = await maybe_deferred_to_future(threads.deferToThread(self._read_all, item, usable, hint))
+        jobs = self._jobs(item, usable, hint)
+        if self.pool is not None:
+            import asyncio
+
+            results = await asyncio.wrap_future(self.pool.submit(read_documents, jobs))
+        elif self.in_thread:
+            results = await maybe_deferred_to_future(threads.deferToThread(read_documents, jobs))
         else:
-            readings = self._read_all(item, usable, hint)
+            results = read_documents(jobs)
+        readings = []
+        for (doc, ref), (report, error) in zip(usable, results, strict=True):
+            if error:
+                log.error("文档 %s 无法解析：%s", doc.url, error)
+            if report is not None:
+                readings.append((doc, report, ref))
         t1 = time.perf_counter()
         self._save(item, portal.sites, hint, readings)
         stats = self.crawler.stats
@@ -154,27 +202,17 @@ class StorePipeline:
             self.spider.journal.mark(page_url)
         return item
 
-    def _read_all(self, item: ReportItem, usable: list, hint: Site | None) -> list[tuple[DocumentItem, Report, Any]]:
-        import parsers
-
-        out = []
-        for doc, ref in usable:
+    def _jobs(self, item: ReportItem, usable: list, hint: Site | None) -> list[tuple]:
+        jobs = []
+        for doc, _ref in usable:
             hints = {
                 "agency": hint.agency if hint else None,
                 "title": item.title or None,
                 "link_text": doc.link_text or item.link_text or None,
                 "list_date": item.list_date,
             }
-            try:
-                report = parsers.read(
-                    doc.body, doc.url, url=doc.url, content_type=doc.content_type,
-                    hints={k: v for k, v in hints.items() if v},
-                )  # fmt: skip
-            except Exception as exc:  # noqa: BLE001 - parsers promise not to raise; be safe anyway
-                log.error("文档 %s 无法解析：%s", doc.url, exc)
-                continue
-            out.append((doc, report, ref))
-        return out
+            jobs.append((doc.body, doc.url, doc.content_type, {k: v for k, v in hints.items() if v}))
+        return jobs
 
     def _save(self, item: ReportItem, portal_sites: tuple[Site, ...], hint: Site | None, readings: list) -> None:
         from rules.registry import AuditContext, audit

@@ -73,7 +73,8 @@ NIANBAO_CRAWL_DELAY_ENABLED = True
 NIANBAO_CRAWL_DELAY_MAX = 10.0
 NIANBAO_BROWSER = True  # may the browser be used at all
 NIANBAO_CHALLENGE_WAIT = 10.0
-NIANBAO_PARSE_IN_THREAD = True
+NIANBAO_PARSE_WORKERS = "auto"  # parsing processes: auto = up to 2 when there are 2+ cores; 0 = none
+NIANBAO_PARSE_IN_THREAD = True  # without workers: parse in a thread, not in the reactor
 NIANBAO_OFFLINE_SUFFIX_LIST = True  # cookies: tldextract's bundled public suffix list, no download
 
 # Playwright (scrapy-playwright) with Debian's Chromium; the browser starts only when a request needs it.

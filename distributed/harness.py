@@ -108,20 +108,31 @@ class Cluster:
         return p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""
 
     def kill(self, proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-        """Kill a process and everything it started (its session)."""
+        """Signal a process and everything it started (its session); wait up to 10 s for it."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        proc.wait(timeout=10)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+
+    def name(self, proc: subprocess.Popen) -> str:
+        return next((n for n, q in self.procs if q is proc), str(proc.args))
 
     def wait(self, procs: list[subprocess.Popen], timeout: float) -> None:
+        """Wait until all of ``procs`` exit; fail at once when one of them fails."""
         deadline = time.monotonic() + timeout
+        while any(p.poll() is None for p in procs):
+            for p in procs:
+                if p.poll() not in (None, 0):
+                    name = self.name(p)
+                    raise RuntimeError(f"{name} exited with {p.returncode}:\n{self.log(name)[-3000:]}")
+            if time.monotonic() > deadline:
+                late = [self.name(p) for p in procs if p.poll() is None]
+                raise TimeoutError(f"still running after {timeout:.0f}s: {late}")
+            time.sleep(0.2)
         for p in procs:
-            left = max(0.1, deadline - time.monotonic())
-            try:
-                p.wait(timeout=left)
-            except subprocess.TimeoutExpired as exc:
-                names = [n for n, q in self.procs if q is p]
-                raise TimeoutError(f"{names[0] if names else p.args} still running after {timeout:.0f}s") from exc
+            if p.returncode != 0:
+                name = self.name(p)
+                raise RuntimeError(f"{name} exited with {p.returncode}:\n{self.log(name)[-3000:]}")
 
     def stop(self) -> None:
         for _, p in self.procs:

@@ -17,10 +17,10 @@ log = logging.getLogger(__name__)
 
 
 class ItemSink:
-    def __init__(self, server, keys: Keys, stats=None):
+    def __init__(self, server, keys: Keys, crawler=None):
         self.server = server
         self.keys = keys
-        self.stats = stats
+        self.crawler = crawler
 
     def send_sites(self, sites) -> None:
         """Ask the store to register the site list (idempotent; every process sends it, it is cheap)."""
@@ -32,10 +32,10 @@ class ItemSink:
             portal.sites[0] if len(portal.sites) == 1 else None
         )
         self.server.xadd(self.keys.items, codec.encode_item(item, portal_url=portal.url, hint=hint))
-        if self.stats is not None:
-            self.stats.inc_value("nianbao/redis/items_sent")
-            self.stats.inc_value("nianbao/report_items")
-            self.stats.inc_value(f"nianbao/documents/{item.portal}", len(item.documents))
+        if self.crawler is not None:
+            stats = self.crawler.stats
+            stats.inc_value("nianbao/redis/items_sent")
+            stats.inc_value(f"nianbao/documents/{item.portal}", len(item.documents))
 
     def backlog(self) -> int:
         return int(self.server.xlen(self.keys.items))

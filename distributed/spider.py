@@ -67,7 +67,7 @@ class SharedPortalSpider(PortalSpider):
             for p in spider.portals
         ]
         spider.journal = None  # Redis keeps the frontier; no job directory
-        spider.sink = ItemSink(spider.redis, spider.keys, crawler.stats)
+        spider.sink = ItemSink(spider.redis, spider.keys, crawler)
         spider.sink.send_sites(spider.sites)
         return spider
 

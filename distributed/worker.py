@@ -62,10 +62,13 @@ def run_worker(server, job: str | None = None, *, until_done: bool = False, burs
     if not until_done:
         w.work(burst=burst, logging_level="WARNING", with_scheduler=False)
         return w.successful_job_count + w.failed_job_count
+    ran = 0
     while True:
         w.work(burst=True, logging_level="WARNING", with_scheduler=False)
+        ran += w.successful_job_count + w.failed_job_count
+        w.successful_job_count = w.failed_job_count = 0
         done, _ = frontier_done(server, keys.job)
         if done and not (server.xlen(keys.items) or queue.count or StartedJobRegistry(queue=queue).count):
             break
-        time.sleep(0.5)
-    return w.successful_job_count + w.failed_job_count
+        time.sleep(0.3)
+    return ran

@@ -182,7 +182,9 @@ class StoreHistory:
                                   r["region_code"] or r["region_name"], bool(r["watched"])))
         return out
 
-    _CURRENT = """SELECT r.id, r.agency, r.year, r.first_seen, d.url, v.fetched_at FROM reports r
+    _CURRENT = """SELECT r.id, r.agency, r.year, r.first_seen, d.url, v.fetched_at,
+                  (SELECT COUNT(*) FROM document_versions v2 WHERE v2.document_id = r.document_id
+                   AND v2.id <= r.version_id) AS version FROM reports r
                   JOIN documents d ON d.id = r.document_id LEFT JOIN document_versions v ON v.id = r.version_id
                   WHERE r.current = 1 AND r.is_report = 1 AND r.agency IS NOT NULL AND r.year IS NOT NULL"""
 

@@ -43,14 +43,14 @@ def run_plan(plan: Plan, *, now: Callable[[], dt.datetime] | None = None, timeou
              crawl: bool = True, record_start: bool = True) -> PlanRun:
     """Run ``plan`` once and record it (``plan_state``, a ``monitor`` run with its summary)."""
     from monitor.audit import audit_store
-    from monitor.notify import build_digest, new_findings, notify
-    from storage.store import Store, now_iso
+    from monitor.notify import build_digest, known_fingerprints, new_findings, notify
+    from storage.store import Store
 
     now = now or (lambda: dt.datetime.now(dt.UTC))
     started = now()
     result = PlanRun(plan.name, started)
     with Store(plan.db) as store:
-        since = now_iso()
+        known = known_fingerprints(store)
         result.run_id = store.start_run("monitor", {"plan": plan.name, "scheduled_for": started.isoformat()})
         if record_start:
             store.set_plan_state(plan.name, last_run_at=started, last_status="running", last_run_id=result.run_id)
@@ -79,7 +79,7 @@ def run_plan(plan: Plan, *, now: Callable[[], dt.datetime] | None = None, timeou
             log.exception("history rules failed")
             result.problems.append(f"历史规则出错：{exc}")
         if plan.notify.enabled:
-            digest = build_digest(plan.name, new_findings(store, since),
+            digest = build_digest(plan.name, new_findings(store, known),
                                   {"抓取": len(result.crawl_runs), **{k: v for k, v in result.history.items()
                                                                     if k in ("history_findings", "new")}})
             problems = notify(plan.notify, digest)

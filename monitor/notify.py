@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import smtplib
+import urllib.parse
 import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,22 +20,31 @@ from rules.catalog import title as rule_title
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
-def new_findings(store, since: str) -> list[dict[str, Any]]:
-    """Active findings whose fingerprint was first flagged at or after ``since`` (UTC ISO), with region."""
-    return store.query(
+def known_fingerprints(store) -> set[str]:
+    """Every fingerprint flagged so far (take it before a run; what is not in it afterwards is new)."""
+    return {r["fingerprint"] for r in store.query("SELECT DISTINCT fingerprint FROM findings")}
+
+
+def new_findings(store, known: set[str]) -> list[dict[str, Any]]:
+    """Active findings whose fingerprint is not in ``known``, with what their region needs."""
+    rows = store.query(
         """SELECT f.fingerprint, f.rule, f.severity, f.location, f.message, f.agency, f.year, f.report_id,
-                  a.kind, p.name AS parent, r.url
+                  a.kind, a.level, p.name AS parent, r.url
            FROM findings f LEFT JOIN agencies a ON a.id = f.agency_id LEFT JOIN agencies p ON p.id = a.parent_id
            LEFT JOIN reports r ON r.id = f.report_id
-           WHERE f.active = 1 AND f.created_at >= ?
-           ORDER BY f.agency, f.year, f.rule""",
-        (since,),
+           WHERE f.active = 1 ORDER BY f.agency, f.year, f.rule, f.location"""
     )
+    return [r for r in rows if r["fingerprint"] not in known]
 
 
 def region_of(row: dict[str, Any]) -> str:
     """A finding's region: the people's government it belongs to (itself, or its parent)."""
-    if row.get("kind") == "government" or not row.get("parent"):
+    kind = row.get("kind")
+    if kind is None and row.get("agency"):
+        from rules.deadlines import publisher_kind
+
+        kind = publisher_kind(row["agency"], row.get("level"))
+    if kind == "government" or not row.get("parent"):
         return row.get("agency") or "未知地区"
     return row["parent"]
 
@@ -87,7 +97,9 @@ def send_webhook(url: str, digest: Digest, timeout: float = 10.0) -> int:
     body = json.dumps({"text": digest.text, **digest.payload}, ensure_ascii=False).encode("utf-8")
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json; charset=utf-8"})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the user's own URL
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    handlers = [urllib.request.ProxyHandler({})] if host in ("127.0.0.1", "localhost", "::1") else []
+    with urllib.request.build_opener(*handlers).open(req, timeout=timeout) as resp:  # the user's own URL
         return resp.status
 
 

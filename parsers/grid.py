@@ -47,7 +47,7 @@ def cell_text(el) -> str:
     """Visible text of a cell: ``<br>``/``<p>`` pieces of a label joined, ``&nbsp;`` kept as
     U+00A0 (a blank), Word's ``<o:p>`` and comments ignored."""
     # scripts, styles and hidden elements are removed from the whole page before this runs
-    text = _STRING(el)
+    text = (el.text or "") if len(el) == 0 else _STRING(el)
     if _ANY_WS.search(text) is None:  # most cells: a number or a label without spaces
         return text
     # a line break inside a label is layout, not a space ("本年新<br>制作数量")

@@ -14,7 +14,7 @@ import re
 from lxml import etree
 
 from parsers.blocks import Block, Extracted, GridBlock
-from parsers.grid import _hidden, _tag, cell_text, table_to_grid
+from parsers.grid import _TAGS, _hidden, _tag, cell_text, table_to_grid
 from parsers.text import _blocks
 
 __all__ = ["read_html"]
@@ -89,14 +89,21 @@ def _is_data_table(table) -> bool:
 
 
 class _Walker:
+    """Depth-first walk of the visible tree: lines of text between data tables, grids for them.
+
+    Invisible elements are gone before the walk (:func:`_drop_invisible`)."""
+
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.lines: list[str] = []
         self.buf: list[str] = []
 
     def flush_line(self) -> None:
-        text = _WS.sub(" ", "".join(self.buf)).strip(" ")
-        self.buf = []
+        buf = self.buf
+        if not buf:
+            return
+        text = _WS.sub(" ", "".join(buf)).strip(" ")
+        buf.clear()
         if text:
             self.lines.append(text)
 
@@ -107,14 +114,21 @@ class _Walker:
             self.lines = []
 
     def walk(self, el) -> None:
+        buf = self.buf
         for child in el:
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 if child.tail:
-                    self.buf.append(child.tail)
+                    buf.append(child.tail)
                 continue
-            tag = _tag(child)
-            if tag in _SKIP or _hidden(child):
+            tag = _TAGS.get(tag) or _tag(child)
+            if tag in _SKIP:
                 pass
+            elif tag not in _BLOCK:  # inline: its text joins the current line
+                if child.text:
+                    buf.append(child.text)
+                if len(child):
+                    self.walk(child)
             elif tag == "table" and _is_data_table(child):
                 self.flush_text()
                 grid = table_to_grid(child)
@@ -125,18 +139,15 @@ class _Walker:
             elif tag == "pre":
                 self.flush_line()
                 self.lines.extend(ln for ln in "".join(child.itertext()).split("\n") if ln.strip(" \t\r"))
-            elif tag in _BLOCK:
-                self.flush_line()
-                if child.text:
-                    self.buf.append(child.text)
-                self.walk(child)
-                self.flush_line()
             else:
+                self.flush_line()
                 if child.text:
-                    self.buf.append(child.text)
-                self.walk(child)
+                    buf.append(child.text)
+                if len(child):
+                    self.walk(child)
+                self.flush_line()
             if child.tail:
-                self.buf.append(child.tail)
+                buf.append(child.tail)
 
 
 def read_html(text: str, *, data: bytes | None = None) -> Extracted:

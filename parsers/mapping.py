@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nianbao.layouts import (
     APPEAL_GROUPS,
@@ -83,8 +84,16 @@ def split_sections(blocks: list[Block]) -> tuple[list[Block], dict[str, list[Blo
 _GLUED_VALUE = re.compile(r"^-?[0-9][0-9 \u00a0.\-]*(?:万元|元)?$")
 
 
+@lru_cache(maxsize=65536)
 def _is_value(text: str) -> bool:
     return is_number_text(text) or bool(_GLUED_VALUE.match(text.strip()))
+
+
+@lru_cache(maxsize=65536)
+def _label_part(text: str) -> str | None:
+    """A label cell's stripped text, or None for an empty / blank-mark cell."""
+    t = text.strip()
+    return t if t and not is_blank_text(t) else None
 
 
 def records(grid: GridBlock) -> list[Record]:
@@ -95,9 +104,9 @@ def records(grid: GridBlock) -> list[Record]:
         texts = [c.text for c in cells]
         last_label = -1
         for i, t in enumerate(texts):
-            if t.strip() and not _is_value(t):
+            if not _is_value(t) and t.strip():
                 last_label = i
-        labels = [t.strip() for t in texts[: last_label + 1] if t.strip() and not is_blank_text(t)]
+        labels = [p for p in map(_label_part, texts[: last_label + 1]) if p is not None]
         vals = texts[last_label + 1 :]
         conf = [c.confidence for c in cells[last_label + 1 :]]
         out.append(Record(labels, vals, conf))
@@ -114,10 +123,25 @@ def _fit(values: list[str], n: int) -> list[str]:
     return v
 
 
+_MATCH_CACHE: dict[tuple, str | None] = {}
+
+
 def _match(label_cells: list[str], patterns, allowed) -> str | None:
     """Key of the row a label names: the last label cell first, then the whole label."""
     if not label_cells:
         return None
+    key = (tuple(label_cells), id(patterns), frozenset(allowed))
+    try:
+        return _MATCH_CACHE[key]
+    except KeyError:
+        pass
+    if len(_MATCH_CACHE) > 50000:
+        _MATCH_CACHE.clear()
+    found = _MATCH_CACHE[key] = _match_uncached(label_cells, patterns, allowed)
+    return found
+
+
+def _match_uncached(label_cells: list[str], patterns, allowed) -> str | None:
     last = key_text(label_cells[-1])
     hits = [k for k, p in patterns if k in allowed and p.search(last)]
     if hits:

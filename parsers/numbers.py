@@ -71,8 +71,13 @@ def parse_cell(text: str | None, kind: Kind = "count") -> Cell:
     is kept so rules can flag it), ``money`` (万元; 元 and 亿元 converted), ``signed``
     (本年增/减: ``27(减)`` is -27, ``增3`` is 3)."""
     raw = text or ""
-    value, note, status = _read(norm(raw), kind)
+    value, note, status = _read_raw(raw, kind)
     return Cell(value, raw, status, note=note)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=65536)
+def _read_raw(raw: str, kind: str) -> tuple[int | float | None, str | None, str]:
+    return _read(norm(raw), kind)
 
 
 @lru_cache(maxsize=65536)

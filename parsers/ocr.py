@@ -32,6 +32,7 @@ MAX_PIXELS = 60_000_000  # per image/page before decoding (a 600 dpi A3 scan is 
 MAX_SIDE = 2400  # pages are scaled down to this before OCR (≈200 dpi A4)
 MAX_FRAMES = 50  # pages of a multi-page TIFF/GIF
 MIN_CELL_INK = 0.004  # share of dark pixels that makes an empty cell "inked"
+RECHECK_BELOW = 0.9  # short cell texts read with less confidence are read again from the crop
 
 _engine = None
 _lock = threading.Lock()
@@ -255,27 +256,35 @@ def _split_across(g: Glyph, verticals: list[float]) -> list[Glyph]:
 
 
 def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
-    """Cells that came out empty but have ink: recognise the crop alone; if that still reads
-    nothing, mark them unreadable (confidence 0) instead of blank."""
+    """Look again at cells the page OCR left empty (but inked) or read with low confidence:
+    recognise the cleaned, enlarged cell crop alone and keep the better reading.  An inked cell
+    nothing can read gets confidence 0 (unreadable) instead of passing for blank."""
+    import cv2
     import numpy as np
 
     for i, copies in origins.items():
-        if not copies or copies[0].text:
+        if not copies:
+            continue
+        first = copies[0]
+        low = first.text and len(first.text) <= 12 and (first.confidence or 1.0) < RECHECK_BELOW
+        if first.text and not low:
             continue
         x0, top, x1, bottom = cells[i]
         pad = 4
         crop = arr[int(top) + pad : int(bottom) - pad, int(x0) + pad : int(x1) - pad]
         if crop.size == 0 or min(crop.shape) < 3:
             continue
-        import cv2
-
-        if float((cv2.medianBlur(np.ascontiguousarray(crop), 3) < 110).mean()) < MIN_CELL_INK:
+        clean = cv2.medianBlur(np.ascontiguousarray(crop), 3)
+        if not first.text and float((clean < 110).mean()) < MIN_CELL_INK:
             continue  # blank paper (isolated specks of scanner noise do not count)
-        res = engine()(np.ascontiguousarray(np.pad(crop, 12, constant_values=255)), use_cls=False)
+        big = cv2.resize(clean, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        res = engine()(np.ascontiguousarray(np.pad(big, 16, constant_values=255)), use_cls=False)
         text = "".join(res.txts or ()).strip()
         scores = [float(s) for s in (res.scores or ())]
-        for cell in copies:
-            if text:
-                cell.text, cell.confidence = fix_lookalikes(text), min(scores) if scores else None
-            else:
+        conf = min(scores) if scores else 0.0
+        if text and (not first.text or conf > (first.confidence or 0.0)):
+            for cell in copies:
+                cell.text, cell.confidence = fix_lookalikes(text), conf
+        elif not first.text:
+            for cell in copies:
                 cell.confidence = 0.0

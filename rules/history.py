@@ -444,7 +444,10 @@ class CopyIndex:
 
 
 def _later(a, b) -> list:
-    """Which of two stored reports copied: the later published (both when it cannot tell)."""
+    """Which of two stored reports copied: one whose text changed into the copy (a later version of
+    its document) over an original reading; else the later published; both when it cannot tell."""
+    if (a.version > 1) != (b.version > 1):
+        return [a] if a.version > 1 else [b]
     pa, pb = a.report.published, b.report.published
     if pa and pb and pa != pb:
         return [a] if pa > pb else [b]

@@ -213,8 +213,10 @@ def column_page(plan: CountyPlan, host: str, col: Column, entries: list[Entry], 
                 '  function load(p){\n    var x = new XMLHttpRequest();\n    x.open("GET", api + "?page=" + p);\n'
                 '    x.onload = function(){\n      var d = JSON.parse(x.responseText);\n'
                 '      for (var i = 0; i < d.data.length; i++) {\n        var it = d.data[i];\n'
-                '        var li = document.createElement("li");\n'
-                '        li.innerHTML = \'<a href="\' + it.url + \'" target="_blank">\' + it.title + \'</a><span class="date">\' + it.pubDate + \'</span>\';\n'
+                '        var li = document.createElement("li"), a = document.createElement("a");\n'
+                '        a.setAttribute("href", it.url); a.target = "_blank"; a.textContent = it.title;\n'
+                '        var s = document.createElement("span"); s.className = "date"; s.textContent = it.pubDate;\n'
+                '        li.appendChild(a); li.appendChild(s);\n'
                 '        box.appendChild(li);\n      }\n      if (p < d.pageCount) { load(p + 1); }\n    };\n    x.send();\n  }\n'
                 '  load(1);\n})();\n</script>')
         return page(plan, host, col.name, body, metas=metas)

@@ -62,7 +62,9 @@ def compare(specs: dict[str, Spec], ex: Extracted, *, low_confidence: float = 0.
             cell = match[r][c]
             kind = "money" if addr[2] == "amount" else "signed" if addr[2] == "change" else "count"
             got = parse_cell(cell.text, kind) if cell.text.strip() else None
-            if cell.text.strip() == want or (got is not None and got.status == "ok"
+            if cell.text.strip() and cell.confidence is not None and cell.confidence < low_confidence:
+                stats["missed"] += 1  # the mapping makes it unreadable
+            elif cell.text.strip() == want or (got is not None and got.status == "ok"
                                              and got.value == parse_cell(want, kind).value):
                 stats["right"] += 1
             elif got is None or got.status != "ok" or (cell.confidence is not None and cell.confidence < low_confidence):
