@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 class ParseWorker(SimpleWorker):
     heartbeat_every: float = 5.0
     grace: float = 10.0
+    ran: int = 0  # jobs executed by this process
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:  # noqa: ARG002
         return int(self.heartbeat_every + self.grace)
@@ -43,6 +44,7 @@ class ParseWorker(SimpleWorker):
         finally:
             stop.set()
             t.join(timeout=5)
+        self.ran += 1
         self.set_state(WorkerStatus.IDLE)
 
 
@@ -61,14 +63,11 @@ def run_worker(server, job: str | None = None, *, until_done: bool = False, burs
     w.heartbeat_every, w.grace = heartbeat, grace
     if not until_done:
         w.work(burst=burst, logging_level="WARNING", with_scheduler=False)
-        return w.successful_job_count + w.failed_job_count
-    ran = 0
+        return w.ran
     while True:
         w.work(burst=True, logging_level="WARNING", with_scheduler=False)
-        ran += w.successful_job_count + w.failed_job_count
-        w.successful_job_count = w.failed_job_count = 0
         done, _ = frontier_done(server, keys.job)
         if done and not (server.xlen(keys.items) or queue.count or StartedJobRegistry(queue=queue).count):
             break
         time.sleep(0.3)
-    return ran
+    return w.ran
