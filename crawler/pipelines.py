@@ -179,13 +179,21 @@ class StorePipeline:
             return item
         t0 = time.perf_counter()
         jobs = self._jobs(item, usable, hint)
+        results = None
         if self.pool is not None:
             import asyncio
+            from concurrent.futures.process import BrokenProcessPool
 
-            results = await asyncio.wrap_future(self.pool.submit(read_documents, jobs))
-        elif self.in_thread:
+            try:
+                results = await asyncio.wrap_future(self.pool.submit(read_documents, jobs))
+            except BrokenProcessPool:
+                # a worker died (killed, out of memory): parse here from now on
+                log.error("解析进程异常退出，改为在本进程内解析（%s）", page_url)
+                self.pool = None
+                self.crawler.stats.inc_value("nianbao/parse_pool_broken")
+        if results is None and self.in_thread:
             results = await maybe_deferred_to_future(threads.deferToThread(read_documents, jobs))
-        else:
+        elif results is None:
             results = read_documents(jobs)
         readings = []
         for (doc, ref), (report, error) in zip(usable, results, strict=True):

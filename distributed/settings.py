@@ -16,7 +16,8 @@ def redis_overrides(redis_url: str, job: str | None = None, base: dict[str, Any]
     mws["distributed.politeness.SharedHostThrottle"] = 590
     exts = dict(base.get("EXTENSIONS") or {})
     exts["distributed.coordinator.Coordinator"] = 500
-    return {
+    rate = float(base.get("NIANBAO_HOST_RATE", 2.0) or 0)
+    out = {
         "REDIS_URL": redis_url,
         "NIANBAO_REDIS_URL": redis_url,
         "NIANBAO_REDIS_JOB": keys.job,
@@ -34,3 +35,8 @@ def redis_overrides(redis_url: str, job: str | None = None, base: dict[str, Any]
         "ITEM_PIPELINES": {},  # items go to Redis from the spider itself (distributed.sink)
         "JOBDIR": None,
     }
+    if rate > 0 and not float(base.get("DOWNLOAD_DELAY") or 0):
+        # space each process's own requests too: token holders queued behind a slow response would
+        # otherwise leave Scrapy's per-host slot together, a burst the shared bucket meant to prevent
+        out["DOWNLOAD_DELAY"] = 1.0 / rate
+    return out

@@ -39,8 +39,6 @@ def extract(kind: str, data: bytes, source: str) -> Extracted:
         raise UnreadableDocument(source, "empty file")
     if len(data) > MAX_BYTES:
         raise UnreadableDocument(source, f"file too large ({len(data) // 1048576} MB > {MAX_BYTES // 1048576} MB)")
-    if kind in ("doc", "xls", "wps"):
-        kind = _ole_kind(data, kind)
     if kind == "pdf":
         from parsers.pdf import read_pdf
 
@@ -72,13 +70,3 @@ def extract(kind: str, data: bytes, source: str) -> Extracted:
 
         return read_image(data, source)
     raise UnsupportedDocument(source, f"format {kind!r} is not an attachment format")
-
-
-def _ole_kind(data: bytes, guess: str) -> str:
-    """Word, Excel or WPS from the stream names of a compound file, looked up anywhere in it
-    (the directory is often past the first 64 KB the sniffer looks at)."""
-    if "WordDocument".encode("utf-16-le") in data:
-        return "doc"
-    if "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data:
-        return "xls"
-    return guess

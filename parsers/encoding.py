@@ -71,7 +71,9 @@ def _plausible(text: str) -> bool:
     """Reject decodings full of replacement characters or private-use/control junk."""
     if not text:
         return True
-    bad = text.count("\ufffd") + len(_PRIVATE.findall(text, 0, 20000))
+    bad = text.count("\ufffd")
+    if _PRIVATE.search(text, 0, 20000) is not None:
+        bad += len(_PRIVATE.findall(text, 0, 20000))
     return bad <= max(2, len(text[:20000]) // 500)
 
 

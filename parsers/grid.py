@@ -39,7 +39,7 @@ def _hidden(el) -> bool:
     return el.get("hidden") is not None
 
 
-_STRING = etree.XPath("string()", smart_strings=False)  # all descendant text, in C
+_WS_CHARS = " \t\r\n\f\v"
 _ANY_WS = re.compile(r"\s")
 
 
@@ -47,12 +47,15 @@ def cell_text(el) -> str:
     """Visible text of a cell: ``<br>``/``<p>`` pieces of a label joined, ``&nbsp;`` kept as
     U+00A0 (a blank), Word's ``<o:p>`` and comments ignored."""
     # scripts, styles and hidden elements are removed from the whole page before this runs
-    text = (el.text or "") if len(el) == 0 else _STRING(el)
-    if _ANY_WS.search(text) is None:  # most cells: a number or a label without spaces
-        return text
+    if len(el) == 0:
+        text = el.text or ""
+    else:  # the serializer is the fastest way to all descendant text
+        text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+    t = text.strip(_WS_CHARS)
+    if _ANY_WS.search(t) is None:  # most cells: a number or a label without inner spaces
+        return t
     # a line break inside a label is layout, not a space ("本年新<br>制作数量")
-    text = _WS.sub(" ", text).strip(" ")
-    return _join_cjk_spaces(text)
+    return _join_cjk_spaces(_WS.sub(" ", t))
 
 
 _CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff（）()、“”])\s+(?=[\u4e00-\u9fff（）()、“”])")

@@ -49,7 +49,9 @@ def _sniff_zip(data: bytes) -> str:
 
 def _sniff_ole(data: bytes) -> str:
     # Compound File Binary: Word, Excel and WPS all use it; the stream names tell them apart.
-    body = data[:65536]
+    # Directory sectors may sit anywhere in the file (LibreOffice writes them at the end), so
+    # look at all of it: a CFB file's size is already capped by the download/parse limits.
+    body = data
     if "WordDocument".encode("utf-16-le") in body:
         return "doc"
     if "Workbook".encode("utf-16-le") in body or "Book".encode("utf-16-le") in body:

@@ -70,6 +70,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
             log.exception("sandbox failed on %s", url)
             self._send(500, b"sandbox error", {"Content-Type": "text/plain"}, head)
             return
+        if hasattr(resp, "write_to"):  # sandbox.faults: a slow, trickling, broken or huge answer
+            resp.write_to(self, head)
+            return
         if resp is None:
             host = urlsplit(url).hostname or "?"
             body = f"502 Bad Gateway: cannot resolve {host} (offline sandbox)".encode()

@@ -102,7 +102,8 @@ def test_three_crawlers_two_workers_store_the_same_reports(redis_url, reference,
         times.sort()
         for i, t in enumerate(times):
             in_window = sum(1 for u in times[i:] if u - t < 2.0)
-            assert in_window <= RATE * 2.0 + BURST + 1, (host, in_window)
+            # token bucket: RATE*2 + BURST in 2 s; a little slack for network jitter; 3 processes unshared = 3x
+            assert in_window <= 1.25 * (RATE * 2.0 + BURST), (host, in_window)
 
 
 def _freeze_when(proc, check, timeout: float = 120.0) -> bool:
