@@ -353,6 +353,10 @@ class Budget:
     max_pages: int = 300
     max_depth: int = 6
     pages: int = 0
+    # reliability: link traps (calendars, session ids) -- see admit()
+    max_per_pattern: int = 25
+    seen: set[str] = field(default_factory=set)
+    patterns: dict[str, int] = field(default_factory=dict)
 
     def allows(self, depth: int, kind: str) -> bool:
         if kind == REPORT or kind == ATTACHMENT:
@@ -361,6 +365,24 @@ class Budget:
 
     def spend(self) -> None:
         self.pages += 1
+
+    def admit(self, url: str, kind: str) -> bool:
+        """A navigation URL not requested before on this site, whose URL pattern is not a trap.
+
+        Duplicates do not spend the budget; more than ``max_per_pattern`` pages of one pattern
+        (same path with other digits or query values: a calendar, an endless query) are refused.
+        Pagers are exempt from the pattern cap (a long column has many ``index_N`` pages).
+        """
+        if url in self.seen:
+            return False
+        if kind != PAGER:
+            pat = url_pattern(url)
+            n = self.patterns.get(pat, 0)
+            if n >= self.max_per_pattern:
+                return False
+            self.patterns[pat] = n + 1
+        self.seen.add(url)
+        return True
 
 
 def site_base(host: str) -> str:
@@ -413,3 +435,29 @@ def json_page_urls(endpoint: str, body: str | bytes, scripts: str = "") -> list[
     base = re.sub(rf"([?&]){re.escape(param)}=\d+", "", endpoint).rstrip("?&")
     sep = "&" if "?" in base else "?"
     return [f"{base}{sep}{param}={n}" for n in range(2, min(count, 500) + 1)]
+
+
+# --- reliability: URL canonicalisation and link-trap patterns (pure) --------------------
+
+SESSION_PARAMS = ("jsessionid", "phpsessid", "sessionid", "sid", "aspsessionid", "cfid", "cftoken")
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^?#/]*", re.I)
+
+
+def clean_url(url: str) -> str:
+    """``url`` without fragment, ``;jsessionid=`` path parameters, session ids and ``utm_*`` tracking."""
+    from w3lib.url import url_query_cleaner
+
+    url = _PATH_SESSION.sub("", url.split("#", 1)[0])
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    keys = {q.split("=", 1)[0] for q in parts.query.split("&")}
+    drop = [k for k in keys if k.lower() in SESSION_PARAMS or k.lower().startswith("utm_")]
+    return url_query_cleaner(url, drop, remove=True) if drop else url
+
+
+def url_pattern(url: str) -> str:
+    """Host, path with digit runs as ``#`` and the sorted query keys: pages of one generator share it."""
+    parts = urlsplit(url)
+    keys = sorted({q.split("=", 1)[0] for q in parts.query.split("&") if q})
+    return f"{(parts.hostname or '').lower()}{re.sub(r'[0-9]+', '#', parts.path)}?{'&'.join(keys)}"

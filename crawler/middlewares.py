@@ -207,22 +207,52 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("NIANBAO_RETRY_AFTER_MAX", 120.0)
 
     def backoff(self, retry: Request) -> float:
         n = max(0, retry.meta.get("retry_times", 1) - 1)
         return min(self.cap, self.base * (2**n))
 
     async def _wait(self, result):
-        if isinstance(result, Request) and self.base > 0:
+        # reliability: a server's Retry-After is honoured (at least that long), else exponential backoff
+        after = result.meta.pop("nb_retry_after", 0.0) if isinstance(result, Request) else 0.0
+        if isinstance(result, Request) and (self.base > 0 or after):
             self.crawler.stats.inc_value("nianbao/retry_backoffs")
-            await asyncio.sleep(self.backoff(result))
+            await asyncio.sleep(max(self.backoff(result), after))
         return result
 
     async def process_response(self, request: Request, response: Response, spider=None):
-        return await self._wait(super().process_response(request, response))
+        result = super().process_response(request, response)
+        after = retry_after(response.headers.get(b"Retry-After"))
+        if isinstance(result, Request) and after is not None:
+            if after > self.retry_after_max:  # "come back tomorrow": give up now, the error is recorded
+                self.crawler.stats.inc_value("nianbao/retry_after_too_long")
+                return response
+            result.meta["nb_retry_after"] = after
+        return await self._wait(result)
 
     async def process_exception(self, request: Request, exception: Exception, spider=None):
         return await self._wait(super().process_exception(request, exception))
+
+
+def retry_after(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent/bad."""
+    import email.utils
+    import time
+
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def use_bundled_public_suffix_list() -> None:

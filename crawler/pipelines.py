@@ -24,7 +24,7 @@ from twisted.internet import threads
 from crawler.attribution import attribute, site_for_url
 from crawler.items import DocumentItem, ReportItem
 from crawler.sites import Site
-from nianbao.model import Report
+from nianbao.model import DateEvidence, Report
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,23 @@ def adopt_page_date(report: Report, page: Report | None) -> None:
         report.notes.append("publication date taken from the article page that links the attachment")
 
 
+def adopt_list_date(report: Report, list_date: str | None) -> None:
+    """A file linked straight from a list has no page of its own: the list's date is its web date.
+
+    (The signature date says when the paper was signed, not when the public could read it.)
+    """
+    if not list_date or report.published_source in WEB_DATE_SOURCES:
+        return
+    try:
+        listed = dt.date.fromisoformat(list_date[:10])
+    except ValueError:
+        return
+    report.published, report.published_source = listed, "list"
+    if not any(d.source == "list" for d in report.dates):
+        report.dates.append(DateEvidence(listed, "list", list_date))
+    report.notes.append("publication date is the list date: the file was linked directly from the list")
+
+
 def _publisher_kind(name: str | None, level: str | None) -> str | None:
     if not name:
         return None
@@ -80,6 +97,26 @@ def read_documents(jobs: list[tuple]) -> list[tuple[Report | None, str | None]]:
         except Exception as exc:  # noqa: BLE001 - parsers promise not to raise; be safe anyway
             out.append((None, f"{type(exc).__name__}: {exc}"))
     return out
+
+
+BINARY_TYPES = {"pdf": "pdf", "msword": "doc", "wordprocessingml": "docx", "spreadsheetml": "xlsx",
+                "ms-excel": "xls", "image/": "image"}
+
+
+def disguised(doc: DocumentItem) -> str | None:
+    """A file that claims (by extension or Content-Type) to be a PDF/Office/image file but is HTML or text."""
+    from parsers.magic import sniff
+
+    ext = doc.url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
+    ctype = (doc.content_type or "").lower()
+    claimed = ext if ext in ("pdf", "doc", "docx", "xls", "xlsx", "wps", "png", "jpg", "jpeg") else next(
+        (v for k, v in BINARY_TYPES.items() if k in ctype), None)
+    if claimed is None:
+        return None
+    kind = sniff(doc.body[:65536])
+    if kind in ("html", "text", "empty"):
+        return f"{doc.url}: claims to be {claimed} but the content is {kind} (an error page?)"
+    return None
 
 
 def _warm_up() -> None:
@@ -140,9 +177,14 @@ class StorePipeline:
     def close_spider(self) -> None:
         stats = dict(self.crawler.stats.get_stats())
         clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
-        for i, counts in self.per_portal.items():
+        errors = getattr(self.spider, "errors", None) or {}  # reliability: failures with their URL
+        for i in sorted(set(self.per_portal) | set(errors)):
+            counts = self.per_portal.get(i, Counter())
             portal = self.spider.portals[i]
-            self.store.record_run_site(self.run_id, portal.url, stats=dict(counts), agency=portal.sites[0].agency,
+            figures: dict[str, Any] = dict(counts)
+            if errors.get(i):
+                figures["problems"] = list(errors[i])
+            self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,
                                        health="ok" if counts.get("reports") else "no_reports")  # fmt: skip
         if not self.crawler.settings.getint("NIANBAO_RUN_ID"):
             self.store.finish_run(self.run_id, clean)
@@ -201,6 +243,10 @@ class StorePipeline:
                 log.error("文档 %s 无法解析：%s", doc.url, error)
             if report is not None:
                 readings.append((doc, report, ref))
+            if error or (report is not None and report.errors):  # reliability: per-file errors in the health report
+                self._file_problem(item.portal, doc.url, error or "; ".join(report.errors))
+            elif doc.role == "attachment" and (why := disguised(doc)):
+                self._file_problem(item.portal, doc.url, why)
         t1 = time.perf_counter()
         self._save(item, portal.sites, hint, readings)
         stats = self.crawler.stats
@@ -209,6 +255,15 @@ class StorePipeline:
         if self.spider.journal is not None:
             self.spider.journal.mark(page_url)
         return item
+
+    def _file_problem(self, portal: int, url: str, why: str) -> None:
+        errors = getattr(self.spider, "errors", None)
+        if errors is None:
+            return
+        got = errors.setdefault(portal, [])
+        if len(got) < 200:
+            got.append({"url": url, "kind": "file", "error": why[:300]})
+        self.crawler.stats.inc_value("nianbao/file_errors")
 
     def _jobs(self, item: ReportItem, usable: list, hint: Site | None) -> list[tuple]:
         jobs = []
@@ -232,7 +287,10 @@ class StorePipeline:
         doc, report = best
         ref = next(ref for d, r, ref in readings if d is doc)
         page_report = next((r for d, r, _ in readings if d.role == "page"), None)
-        adopt_page_date(report, page_report)
+        if doc.role == "page" and report.read_by not in ("html", "text"):
+            adopt_list_date(report, item.list_date)  # a bare file in the list
+        else:
+            adopt_page_date(report, page_report)
         if not report.title and page_report is not None and page_report.title:
             report.title = page_report.title
         site = None

@@ -69,6 +69,10 @@ NIANBAO_DB = None  # SQLite file of the store (required for a crawl)
 NIANBAO_SITES = None  # site list CSV
 NIANBAO_MAX_PAGES = 300  # navigation pages per portal (reports are not counted)
 NIANBAO_MAX_DEPTH = 6  # links from the start page
+# reliability: traps, huge navigation pages, Retry-After
+NIANBAO_MAX_PATTERN_PAGES = 25  # navigation pages of one URL pattern (calendar traps); pagers exempt
+NIANBAO_PAGE_MAXSIZE = 8 * 1024 * 1024  # a navigation page larger than this is not read (reports: DOWNLOAD_MAXSIZE)
+NIANBAO_RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the request up (recorded) instead of waiting
 NIANBAO_CRAWL_DELAY_ENABLED = True
 NIANBAO_CRAWL_DELAY_MAX = 10.0
 NIANBAO_BROWSER = True  # may the browser be used at all

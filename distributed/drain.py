@@ -53,7 +53,7 @@ class DrainStats:
 
 class Drainer:
     def __init__(self, store, server, job: str | None = None, *, batch: int = 50, parse_timeout: int = 600,
-                 lock_ttl: int = 30):  # fmt: skip
+                 lock_ttl: int = 30, max_jobs: int = 2000):  # fmt: skip
         from rq import Queue
 
         self.store = store
@@ -62,6 +62,7 @@ class Drainer:
         self.batch = batch
         self.parse_timeout = parse_timeout
         self.lock_ttl = lock_ttl
+        self.max_jobs = max_jobs
         self.queue = Queue(self.keys.rq_queue, connection=server)
         self.stats = DrainStats()
         self.owner = f"{socket.gethostname()}-{os.getpid()}"
@@ -111,8 +112,12 @@ class Drainer:
                     self.recovering[stream] = False
         if out:
             return out
-        got = self.server.xreadgroup(STORE_GROUP, CONSUMER, {self.keys.results: ">", self.keys.items: ">"},
-                                     count=self.batch, block=block_ms)  # fmt: skip
+        streams = {self.keys.results: ">", self.keys.items: ">"}
+        if self.max_jobs and self.queue.count > self.max_jobs:
+            # parse workers are behind: leave new items in their stream (crawlers then wait, see
+            # NIANBAO_REDIS_MAX_BACKLOG) instead of piling document bytes into RQ jobs
+            del streams[self.keys.items]
+        got = self.server.xreadgroup(STORE_GROUP, CONSUMER, streams, count=self.batch, block=block_ms)
         for stream, entries in got or []:
             if entries:
                 out.append((stream.decode() if isinstance(stream, bytes) else stream, entries))

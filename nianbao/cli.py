@@ -22,10 +22,11 @@ def _register() -> None:
     from monitor.cli import runs, schedule
     from parsers.cli import parse
     from regions.cli import sites
+    from sandbox.cli import sandbox
     from storage.cli import export, ingest
     from workbench.cli import serve, users
 
-    for cmd in (parse, ingest, export, sites, crawl, demo, serve, users, store_cmd, worker_cmd, schedule, runs):
+    for cmd in (parse, ingest, export, sites, crawl, demo, serve, users, store_cmd, worker_cmd, schedule, runs, sandbox):
         main.add_command(cmd)
 
 

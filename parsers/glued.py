@@ -25,7 +25,8 @@ MAX_CANDIDATES = 2000
 
 
 def _clean(s: str) -> str:
-    return re.sub(r"[\s\u00a0\u3000]+", "", s)
+    # a unit printed twice ("2517.23万元万元") is one unit
+    return re.sub(r"(万元|元)(?:万元|元)+", r"\1", re.sub(r"[\s\u00a0\u3000]+", "", s))
 
 
 def looks_glued(text: str, n: int) -> bool:

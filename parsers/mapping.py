@@ -36,7 +36,7 @@ from parsers.labels import (
 )
 from parsers.numbers import is_blank_text, is_number_text, parse_cell
 
-__all__ = ["Record", "detect_layout", "map_extracted", "records", "split_sections"]
+__all__ = ["Record", "applicant_columns", "detect_layout", "map_extracted", "records", "split_sections"]
 
 APP_COLS = list(APPLICATION_COLUMNS)
 OCR_MIN_CONFIDENCE = 0.8  # an OCR cell read below this is unreadable, not a value (attachments part)
@@ -51,6 +51,8 @@ class Record:
     labels: list[str]
     values: list[str]
     confidence: list[float | None] = field(default_factory=list)
+    columns: list[int] = field(default_factory=list)  # grid column of each value cell
+    grid: GridBlock | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -81,7 +83,7 @@ def split_sections(blocks: list[Block]) -> tuple[list[Block], dict[str, list[Blo
 # --- records --------------------------------------------------------------------------------
 
 
-_GLUED_VALUE = re.compile(r"^-?[0-9][0-9 \u00a0.\-]*(?:万元|元)?$")
+_GLUED_VALUE = re.compile(r"^-?[0-9][0-9 \u00a0.\-]*(?:\s*(?:万元|元))*$")
 
 
 @lru_cache(maxsize=65536)
@@ -100,7 +102,8 @@ def records(grid: GridBlock) -> list[Record]:
     """Rows of a grid as label/value records (merged-cell copies skipped)."""
     out = []
     for row in grid.rows:
-        cells = [c for c in row if c.span_origin]
+        at = [i for i, c in enumerate(row) if c.span_origin]
+        cells = [row[i] for i in at]
         texts = [c.text for c in cells]
         last_label = -1
         for i, t in enumerate(texts):
@@ -109,8 +112,78 @@ def records(grid: GridBlock) -> list[Record]:
         labels = [p for p in map(_label_part, texts[: last_label + 1]) if p is not None]
         vals = texts[last_label + 1 :]
         conf = [c.confidence for c in cells[last_label + 1 :]]
-        out.append(Record(labels, vals, conf))
+        out.append(Record(labels, vals, conf, at[last_label + 1 :], grid))
     return out
+
+
+# --- section 3 column headers ---------------------------------------------------------------
+
+_HEADER_PARENTS = re.compile(r"申请人情况|申请人类型|法人(?:或者?|和|及|与)?其[他它]组织")
+_COLUMN_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("natural_person", re.compile(r"自然人|公民个人")),
+    ("commercial", re.compile(r"商业|企业")),
+    ("research", re.compile(r"科研|研究机构")),
+    ("nonprofit", re.compile(r"公益")),
+    ("legal_service", re.compile(r"法律服务|律师")),
+    ("total", re.compile(r"总计|合计|总数")),
+    ("other_org", re.compile(r"^其[他它](?:组织|法人)?$")),
+]
+_FIRST_DATA_LABEL = re.compile(r"本年新收|上年结转|新收政府信息公开申请")
+
+
+def _column_key(header: str) -> str | None:
+    """The applicant column a header (all its header cells, top to bottom) names."""
+    h = _HEADER_PARENTS.sub("", header)
+    if not h:
+        return None
+    hits = {k for k, p in _COLUMN_WORDS if p.search(h)}
+    return hits.pop() if len(hits) == 1 else None
+
+
+def applicant_columns(grid: GridBlock) -> dict[int, str] | None:
+    """Grid column -> section 3 applicant column, read from the header rows of ``grid``.
+
+    Each column's header cells are joined top to bottom (so ``商业企``/``业`` split over two
+    lines reads as one word; a merged ``法人或其他组织`` above five columns is dropped).  None
+    unless all seven columns are named, each exactly once.
+    """
+    header_rows = []
+    for row in grid.rows:
+        texts = [c.text for c in row]
+        numbers = sum(1 for t in texts if t.strip() and is_number_text(t) and not is_blank_text(t))
+        if numbers >= 3 or any(_FIRST_DATA_LABEL.search(key_text(t)) for t in texts[:4] if t):
+            break
+        header_rows.append(row)
+    if not header_rows:
+        return None
+    found: dict[int, str] = {}
+    for c in range(max(len(r) for r in header_rows)):
+        parts: list[str] = []
+        for row in header_rows:
+            t = key_text(row[c].text) if c < len(row) else ""
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        key = _column_key("".join(parts)) if parts else None
+        if key is not None:
+            found[c] = key
+    if sorted(found.values()) != sorted(APP_COLS):
+        return None
+    return found
+
+
+def _by_header(rec: Record, cmap: dict[int, str]) -> tuple[list[str], list[float | None]] | None:
+    """The record's values in layout column order, placed by the header; None when the row does
+    not line up with the header (a mapped column without a cell, a value outside the header)."""
+    if len(rec.columns) != len(rec.values):
+        return None
+    pos = {c: i for i, c in enumerate(rec.columns)}
+    if any(c not in pos for c in cmap):
+        return None
+    if any(c not in cmap and rec.values[i].strip() and not is_blank_text(rec.values[i]) for c, i in pos.items()):
+        return None
+    by_key = {key: pos[c] for c, key in cmap.items()}
+    conf = rec.confidence if len(rec.confidence) == len(rec.values) else [None] * len(rec.values)
+    return [rec.values[by_key[k]] for k in APP_COLS], [conf[by_key[k]] for k in APP_COLS]
 
 
 def _fit(values: list[str], n: int) -> list[str]:
@@ -200,6 +273,13 @@ def _cell(text: str, col: str, conf: float | None = None, note: str | None = Non
 
 def _row_cells(values: list[str], cols: list[str], conf: list[float | None], note: str | None) -> dict[str, Cell]:
     vals = _fit(values, len(cols))
+    if 0 < len(vals) < len(cols):
+        # a cell fell out of the row (a PDF extraction moved it, or an empty cell vanished):
+        # which column each remaining value belongs to is unknown, and a guess would be a
+        # wrong number in the wrong column
+        shown = " | ".join(v.strip() for v in vals)
+        why = f"row has {len(vals)} cells for {len(cols)} columns ({shown[:40]}): columns unknown"
+        return {col: Cell(None, shown, "unreadable", note=why) for col in cols}
     out: dict[str, Cell] = {}
     for i, col in enumerate(cols):
         if i < len(vals):
@@ -217,7 +297,11 @@ def _row_cells(values: list[str], cols: list[str], conf: list[float | None], not
 
 
 def _is_header(rec: Record) -> bool:
-    return any(w in rec.label for w in _HEADER_WORDS)
+    if any(w in rec.label for w in _HEADER_WORDS):
+        return True
+    # abbreviated or split column labels ("商业企", "科研", "其他"): two columns named in one row
+    named = {_column_key(key_text(t)) for t in rec.labels}
+    return len(named - {None}) >= 2
 
 
 def _map_applications(recs: list[Record], layout: str, notes: list[str]) -> dict[str, dict[str, Cell]]:
@@ -229,7 +313,16 @@ def _map_applications(recs: list[Record], layout: str, notes: list[str]) -> dict
     table: dict[str, dict[str, Cell]] = {}
     glued_rows: dict[str, str] = {}
     last = -1
+    headers: dict[int, dict[int, str] | None] = {}  # id(grid) -> its column map
+    cmap: dict[int, str] | None = None
+    reordered = False
     for rec in recs:
+        if rec.grid is not None and id(rec.grid) not in headers:
+            found = applicant_columns(rec.grid)
+            # a grid continuing the table on the next page has no header of its own
+            if found is None and cmap is not None and rec.grid.rows and len(rec.grid.rows[0]) == _width(cmap):
+                found = cmap
+            headers[id(rec.grid)] = cmap = found
         nonblank = [v for v in rec.values if v.strip()]
         if not rec.values or (not nonblank and not rec.labels):
             continue
@@ -255,12 +348,24 @@ def _map_applications(recs: list[Record], layout: str, notes: list[str]) -> dict
         if is_glued:
             glued_rows[key] = nonblank[0]
             continue
-        table[key] = _row_cells(rec.values, APP_COLS, rec.confidence, note)
+        grid_map = headers.get(id(rec.grid)) if rec.grid is not None else None
+        placed = _by_header(rec, grid_map) if grid_map else None
+        if placed is not None:
+            table[key] = _row_cells(placed[0], APP_COLS, placed[1], note)
+            reordered = reordered or list(grid_map.values()) != APP_COLS
+        else:
+            table[key] = _row_cells(rec.values, APP_COLS, rec.confidence, note)
     if glued_rows:
         _resolve_glued_applications(table, glued_rows, layout, notes)
+    if reordered:
+        notes.append("section 3 columns are printed in another order; mapped by their header labels")
     if layout == "2021" and "other" in table:
         order.insert(order.index("other.no_correction"), "other")
     return {k: table[k] for k in order if k in table}
+
+
+def _width(cmap: dict[int, str]) -> int:
+    return max(cmap) + 1
 
 
 def _blank_row(row: dict[str, Cell]) -> bool:

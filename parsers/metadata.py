@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from functools import lru_cache
 
 from nianbao.model import DateEvidence, Report
 from parsers.blocks import Extracted, TextBlock
@@ -67,11 +68,17 @@ _PLACE_PREFIX = (
 )
 
 
+@lru_cache(maxsize=4096)
+def _place_pattern(agency: str) -> re.Pattern[str]:
+    # compiled once per agency: the re module's own cache (512 patterns) is too small for a crawl
+    return re.compile(_PLACE_PREFIX + re.escape(agency))
+
+
 def _fuller_name(agency: str, text: str) -> str:
     """``洪泽区人民政府`` -> ``淮安市洪泽区人民政府`` when the text names it in full."""
     if re.match(r"^[\u4e00-\u9fff]{1,6}?(?:省|自治区|市|州|盟)", agency) and not re.match(r"^[\u4e00-\u9fff]{1,4}?[区县]", agency):
         return agency
-    m = re.search(_PLACE_PREFIX + re.escape(agency), text)
+    m = _place_pattern(agency).search(text)
     if m and len(m.group(1)) <= 10:
         return m.group(1) + agency
     return agency

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.blocks import Block, Extracted, GridBlock, TextBlock
+from parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
 from parsers.labels import heading_at_start, inline_heading_spans
 from parsers.numbers import is_number_text
 
@@ -27,11 +27,11 @@ _BODY_MARK = re.compile(r"^=+\s*正文\s*=+$")
 _MD_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _GLUED_LINK = re.compile(r"[\u4e00-\u9fff）)”][0-9]|[0-9][\u4e00-\u9fff（(“]")
 # a value run inside glued text: digits with stray spaces, signs, decimals, a 元 unit
-_VALUE_RUN = re.compile(r"-?[0-9][0-9 \u00a0.\-]*(?:万元|元)?")
+_VALUE_RUN = re.compile(r"-?[0-9][0-9 \u00a0.\-]*(?:(?:万元|元)(?:\s*(?:万元|元))*)?")
 _LABEL_NUMBER = re.compile(r"([0-9])\s*$")
 _TRAILING_RUN = re.compile(r"[\u4e00-\u9fff][0-9][0-9 \u00a0]{8,}\s*$")
 # "行政许可 97": a label and its value on one line, separated by a space
-_LABEL_VALUE = re.compile(r"^(.*[\u4e00-\u9fff)）])\s+(-?[0-9][0-9,.]*(?:万元|元)?)$")
+_LABEL_VALUE = re.compile(r"^(.*[\u4e00-\u9fff)）])\s+(-?[0-9][0-9,.]*(?:\s*(?:万元|元))*)$")
 _NBSP_ONLY = re.compile(r"^[\u00a0\u3000]+$")
 
 
@@ -241,4 +241,13 @@ def _table_from_rows(rows: list[list[str]]) -> list[Block]:
     if max(widths) <= 1 and len(rows) > 2:
         tokens = [next((c for c in r if c.strip()), "") for r in rows]
         return [GridBlock.from_strings(regroup(tokens))]
-    return [GridBlock.from_strings(rows)]
+    return [_padded_grid(rows)]
+
+
+def _padded_grid(rows: list[list[str]]) -> GridBlock:
+    """A grid of separated lines; the cells a short line lacks are marked as absent (not
+    span origins), so a row that lost a cell is not read as one ending in a blank."""
+    width = max(len(r) for r in rows)
+    return GridBlock(
+        [[GridCell(t) for t in r] + [GridCell("", span_origin=False) for _ in range(width - len(r))] for r in rows]
+    )

@@ -53,7 +53,7 @@ TRICKLE_CHUNK, TRICKLE_PAUSE = 1024, 0.03  # a trickling body: this many bytes, 
 STALL_SECONDS = 90.0  # a stalled answer sends a few bytes, then nothing for this long
 HUGE_HTML_BYTES = 50 * 1024 * 1024
 GZIP_BOMB_MEMBERS, GZIP_MEMBER_BYTES = 32, 64 * 1024 * 1024  # 2 GB once inflated
-DOCX_BOMB_BYTES = 256 * 1024 * 1024
+DOCX_BOMB_BYTES = 128 * 1024 * 1024
 REDIRECT_CHAIN = 30
 _SESSION = re.compile(r";jsessionid=[^?#/]*", re.I)
 
@@ -70,7 +70,7 @@ class Fault:
 
     def truth(self) -> dict[str, Any]:
         out = {"kind": self.kind, "url": self.url, "site": self.site, "expect": self.expect}
-        for k in ("times", "status", "retry_after", "agency", "year", "page", "header"):
+        for k in ("times", "status", "retry_after", "agency", "year", "page", "header", "duplicated", "blocked"):
             if k in self.params:
                 out[k] = self.params[k]
         return out
@@ -115,7 +115,7 @@ _CACHE_LOCK = threading.Lock()
 
 
 def docx_bomb() -> bytes:
-    """A DOCX whose document.xml inflates to 256 MB (written in 1 MB steps: never held)."""
+    """A DOCX whose document.xml inflates to 128 MB (written in 1 MB steps: never held)."""
     with _CACHE_LOCK:
         if "docx" not in _CACHE:
             buf = io.BytesIO()
@@ -142,7 +142,7 @@ def gzip_bomb() -> bytes:
 
 
 FAKE_PDF_HTML = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>文件不存在</title></head><body>"
-                 "<h1>提示</h1><p>您访问的文件不存在或已过期，请返回首页。</p></body></html>").encode("utf-8")
+                 "<h1>提示</h1><p>您访问的文件不存在或已过期，请返回首页。</p></body></html>").encode()
 
 
 # ---------------------------------------------------------------------------- streamed answers
@@ -187,9 +187,13 @@ class StreamedResponse:
             return
         if self.mode == "delay":
             self._sleep(self.delay)
-        if self.mode == "huge":
+        if self.mode == "huge":  # no Content-Length: the client only learns the size by reading
             handler.close_connection = True
-            self._head(handler, self.size)
+            handler.send_response(self.status)
+            for k, v in self.headers.items():
+                handler.send_header(k, v)
+            handler.send_header("Connection", "close")
+            handler.end_headers()
             if not head:
                 self._huge(handler)
             return
@@ -229,7 +233,7 @@ class StreamedResponse:
 
     def _huge(self, handler) -> None:
         head = ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>政务公开专题</title></head><body><ul>'
-                ).encode("utf-8")
+                ).encode()
         tail = b"</ul></body></html>"
         sent = 0
         handler.wfile.write(head)
@@ -295,6 +299,21 @@ class FaultyNetwork:
     def close(self) -> None:
         """Release stalled answers (call when the server stops)."""
         self.stop.set()
+
+    def warm(self) -> None:
+        """Build the bombs and every attachment now (a loaded machine must not time out on them later)."""
+        if any(f.kind == "gzip_bomb" for f in self.faults):
+            gzip_bomb()
+        if any(f.kind == "docx_bomb" for f in self.faults):
+            docx_bomb()
+        for p in self.base.plans:
+            for r in p.reports:
+                if r.missing or r.removed:
+                    continue
+                if r.attachments:
+                    self.base.attachment_bytes(r, r.attachments[0].rsplit(".", 1)[1])
+                elif r.fmt.startswith("direct"):
+                    self.base.attachment_bytes(r, r.path.rsplit(".", 1)[1])
 
     # ------------------------------------------------------------------ facts
 
@@ -464,7 +483,7 @@ class FaultyNetwork:
 
         month = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
         links = [link(day - dt.timedelta(days=1), "（前一天）"), link(day + dt.timedelta(days=1), "（后一天）"),
-                 link(month, "（下个月）"), link(day.replace(year=day.year + 1), "（明年）")]  # fmt: skip
+                 link(month, "（下个月）"), link(day + dt.timedelta(days=365), "（明年）")]  # fmt: skip
         return ('<!DOCTYPE html><html><head><meta charset="utf-8"><title>政务公开日历</title></head><body>'
                 f"<h2>政务公开日历 {day.isoformat()}</h2><p>本日暂无公开信息。</p><ul>{''.join(links)}</ul></body></html>")
 
@@ -563,7 +582,7 @@ def plan_faults(net: Network, kinds: list[str], seed: int) -> list[Fault]:
             out.append(on_report(kind, p, "recovered", times=2, status=429, retry_after=2))
         elif kind == "redirect_loop":
             a, b = f"http://{p.host}/zwgk/xw/a.html", f"http://{p.host}/zwgk/xw/b.html"
-            f = nav(p, kind, "/zwgk/xw/a.html", "政务公开新闻", "error")
+            f = nav(p, kind, "/zwgk/xw/a.html", "政务公开新闻", "bounded")
             f.params["answer_at"] = [a, b]
             out.append(f)
         elif kind == "redirect_chain":
@@ -574,8 +593,8 @@ def plan_faults(net: Network, kinds: list[str], seed: int) -> list[Fault]:
             f = nav(p, kind, "/zwgk/rili/index.html", "政务公开日历", "bounded")
             out.append(f)
         elif kind == "session_ids":
-            col = column(p)
-            reps = [r for r in _html_reports(p) if r.column == p.main_column][:4] or _html_reports(p)[:4]
+            col = p.entry  # a "latest" list on the entry page links reports with session ids and utm_*
+            reps = _html_reports(p)[-4:]
             links = []
             for j, r in enumerate(reps):
                 sid = f"{rng.getrandbits(48):012X}"

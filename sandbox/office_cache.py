@@ -1,6 +1,6 @@
 """DOCX and PDF attachments of sandbox reports, cached on disk across runs.
 
-DOCX comes from ``sandbox.render_office.render_docx`` (python-docx, fast).  PDF comes from
+DOCX comes from ``sandbox.docx_fast`` (``NIANBAO_SANDBOX_DOCX=office``: ``render_office``).  PDF comes from
 ``sandbox.pdf_fast`` (reportlab, milliseconds) unless ``NIANBAO_SANDBOX_PDF`` says ``office``
 (``render_office.render_pdf``) or ``libreoffice`` (the DOCX converted by LibreOffice: seconds
 each, so cached under the user's cache directory by content hash).
@@ -29,8 +29,10 @@ def cache_dir() -> Path:
 def render(report: Report, ext: str) -> bytes:
     """The report as a ``docx`` or ``pdf`` file."""
     from sandbox import render_office
+    from sandbox.docx_fast import render_docx
 
-    docx = render_office.render_docx(report)
+    docx = render_office.render_docx(report) if os.environ.get("NIANBAO_SANDBOX_DOCX") == "office" else (
+        render_docx(report))
     if ext == "docx":
         return docx
     if ext != "pdf":

@@ -24,7 +24,7 @@ def _styles():
     base = dict(fontName="STSong-Light", wordWrap="CJK")
     return {
         "title": ParagraphStyle("t", fontSize=16, leading=24, alignment=1, spaceAfter=10, **base),
-        "heading": ParagraphStyle("h", fontSize=12, leading=20, spaceBefore=6, **base),
+        "heading": ParagraphStyle("h", fontSize=12, leading=20, spaceBefore=10, spaceAfter=4, **base),
         "para": ParagraphStyle("p", fontSize=10.5, leading=17, firstLineIndent=21, **base),
         "sign": ParagraphStyle("s", fontSize=10.5, leading=17, alignment=2, **base),
         "cell": ParagraphStyle("c", fontSize=7, leading=8.5, alignment=1, **base),

@@ -57,6 +57,8 @@ class PortalSpider(scrapy.Spider):
         self.budgets: list[disc.Budget] = []
         self.problems: list[str] = []
         self.journal: Journal | None = None
+        self.errors: dict[int, list[dict[str, str]]] = {}  # reliability: per-portal failures with their URL
+        self.page_maxsize = 0
 
     # --- setup -------------------------------------------------------------------------
 
@@ -76,6 +78,9 @@ class PortalSpider(scrapy.Spider):
             disc.Budget(max_pages=s.getint("NIANBAO_MAX_PAGES", 300), max_depth=s.getint("NIANBAO_MAX_DEPTH", 6))
             for _ in spider.portals
         ]
+        for b in spider.budgets:  # reliability: link traps
+            b.max_per_pattern = s.getint("NIANBAO_MAX_PATTERN_PAGES", 25)
+        spider.page_maxsize = s.getint("NIANBAO_PAGE_MAXSIZE", 8 * 1024 * 1024)
         jobdir = s.get("JOBDIR")
         spider.journal = Journal(jobdir) if jobdir else None
         for p in spider.problems:
@@ -220,21 +225,24 @@ class PortalSpider(scrapy.Spider):
             elif ls.follow and disc.is_followable_url(link.url):
                 yield self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
 
-    def _page_request(self, response: Response, url: str, score: int, depth: int, kind: str) -> scrapy.Request:
-        self.budgets[response.meta["nb_portal"]].spend()
-        return scrapy.Request(
-            url,
-            callback=self.parse_page,
-            errback=self.on_error,
-            priority=score,
-            meta=self._meta(response, nb_depth=depth, nb_kind=kind),
-        )
+    def _page_request(self, response: Response, url: str, score: int, depth: int, kind: str) -> scrapy.Request | None:
+        url = disc.clean_url(url)  # reliability: no session ids or utm_* (duplicates, traps)
+        budget = self.budgets[response.meta["nb_portal"]]
+        if not budget.admit(url, kind):
+            self.crawler.stats.inc_value("nianbao/links_refused")
+            return None
+        budget.spend()
+        meta = self._meta(response, nb_depth=depth, nb_kind=kind)
+        if self.page_maxsize:  # a navigation page is small; a 50 MB one is not read
+            meta["download_maxsize"] = self.page_maxsize
+        return scrapy.Request(url, callback=self.parse_page, errback=self.on_error, priority=score, meta=meta)
 
     # --- reports -----------------------------------------------------------------------
 
     def _report_request(
         self, response: Response, url: str, text: str, list_date: str | None, depth: int
     ) -> scrapy.Request | None:
+        url = disc.clean_url(url)  # reliability: one request per report, whatever session id it carries
         if self.journal is not None and self.journal.done(url):
             self.crawler.stats.inc_value("nianbao/resumed_skips")
             return None
@@ -305,7 +313,7 @@ class PortalSpider(scrapy.Spider):
             return
         (url, text), rest = rest[0], rest[1:]
         yield scrapy.Request(
-            url,
+            disc.clean_url(url),
             callback=self.parse_attachment,
             errback=self.attachment_failed,
             dont_filter=True,  # the chain must go on even when another page links the same file
@@ -328,6 +336,7 @@ class PortalSpider(scrapy.Spider):
         item: ReportItem = request.meta["nb_item"]
         item.problems.append(f"附件下载失败：{request.url}（{failure.getErrorMessage()}）")
         self.crawler.stats.inc_value("nianbao/attachment_errors")
+        self.record_error(request, failure)
         yield from self._next_attachment(_FakeResponse(request), item, request.meta["nb_rest"])
 
     def on_error(self, failure):
@@ -337,6 +346,21 @@ class PortalSpider(scrapy.Spider):
         if request is not None and "nb_portal" in request.meta:
             self.crawler.stats.inc_value(f"nianbao/fetch_errors/{request.meta['nb_portal']}")
         log.warning("抓取失败 %s：%s", url, failure.getErrorMessage())
+        if request is not None:
+            self.record_error(request, failure)
+
+    MAX_ERRORS_PER_PORTAL = 200
+
+    def record_error(self, request: scrapy.Request, failure) -> None:
+        """Keep a failure with its URL for the run's health report (``run_sites.stats.problems``)."""
+        portal = request.meta.get("nb_portal")
+        if portal is None:
+            return
+        errors = self.errors.setdefault(portal, [])
+        if len(errors) < self.MAX_ERRORS_PER_PORTAL:
+            exc = failure.value
+            errors.append({"url": request.url, "kind": request.meta.get("nb_kind") or "page",
+                           "error": f"{type(exc).__name__}: {failure.getErrorMessage()}"[:300]})
 
     @staticmethod
     def host(url: str) -> str:

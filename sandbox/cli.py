@@ -1,0 +1,69 @@
+"""``nianbao sandbox``: serve or write out a simulated network of portals."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import click
+
+from sandbox.network import DEFAULT_SIZE, generate
+
+
+def _write(network, truth: str | None, sites: str | None, departments: bool) -> None:
+    if truth:
+        Path(truth).write_text(json.dumps(network.ground_truth(), ensure_ascii=False, indent=1), encoding="utf-8")
+        click.echo(f"真值文件: {truth}")
+    if sites:
+        Path(sites).write_text(network.sites_csv(departments=departments), encoding="utf-8")
+        click.echo(f"站点清单: {sites}")
+
+
+@click.group()
+def sandbox() -> None:
+    """模拟门户网络(离线测试、演示、基准用)。"""
+
+
+@sandbox.command()
+@click.option("--seed", "-S", default=1, show_default=True, help="随机种子(同一种子生成同一网络)")
+@click.option("--size", "-n", default=DEFAULT_SIZE, show_default=True, help="县级门户数量")
+@click.option("--truth", type=click.Path(dir_okay=False), help="写出真值 JSON")
+@click.option("--sites", type=click.Path(dir_okay=False), help="写出站点清单 CSV")
+@click.option("--departments/--no-departments", default=False, help="站点清单是否包含部门和乡镇")
+def generate_cmd(seed: int, size: int, truth: str | None, sites: str | None, departments: bool) -> None:
+    """生成网络并写出真值和站点清单。"""
+    network = generate(seed, size)
+    _write(network, truth, sites, departments)
+    t = network.ground_truth()
+    click.echo(f"已生成 {size} 个门户, {len(t['reports'])} 份年报, {len(t['missing'])} 份缺失, {len(t['decoys'])} 个干扰页面。")
+
+
+generate_cmd.name = "generate"
+
+
+@sandbox.command()
+@click.option("--port", "-p", default=8899, show_default=True, help="代理端口(0 = 任选空闲端口)")
+@click.option("--seed", "-S", default=1, show_default=True)
+@click.option("--size", "-n", default=DEFAULT_SIZE, show_default=True)
+@click.option("--truth", type=click.Path(dir_okay=False), help="写出真值 JSON")
+@click.option("--sites", type=click.Path(dir_okay=False), help="写出站点清单 CSV")
+@click.option("--departments/--no-departments", default=False)
+def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None, departments: bool) -> None:
+    """启动代理服务器,模拟网络中的所有 *.gov.cn 站点。"""
+    from sandbox.server import ProxyServer
+
+    network = generate(seed, size)
+    _write(network, truth, sites, departments)
+    server = ProxyServer(network, port=port)
+    click.echo(f"模拟网络代理已启动: {server.url}  ({size} 个门户, 种子 {seed})")
+    click.echo(f"使用方法: export http_proxy={server.url}  然后访问 {network.plans[0].entry}")
+    click.echo("按 Ctrl+C 停止。")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+        click.echo("代理已停止。")
