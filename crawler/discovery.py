@@ -348,19 +348,23 @@ def is_challenge(status: int, body: bytes, *, max_size: int = 8192) -> bool:
 
 @dataclass
 class Budget:
-    """Per-site breadth limits: pages fetched and depth followed (settings NIANBAO_MAX_*)."""
+    """Per-site breadth limits: pages fetched, depth followed, reports taken (settings NIANBAO_MAX_*)."""
 
     max_pages: int = 300
     max_depth: int = 6
+    max_reports: int = 0  # candidate reports per site; 0 = no limit
     pages: int = 0
+    reports: int = 0
     # reliability: link traps (calendars, session ids) -- see admit()
     max_per_pattern: int = 25
     seen: set[str] = field(default_factory=set)
     patterns: dict[str, int] = field(default_factory=dict)
 
     def allows(self, depth: int, kind: str) -> bool:
-        if kind == REPORT or kind == ATTACHMENT:
-            return True  # reports are what we came for; they are not navigation
+        if kind == REPORT:
+            return not self.max_reports or self.reports < self.max_reports
+        if kind == ATTACHMENT:
+            return True  # a report's files are part of the report
         return depth <= self.max_depth and self.pages < self.max_pages
 
     def spend(self) -> None:

@@ -137,6 +137,8 @@ class RenderMiddleware:
         if not request.meta.get("playwright") and self._wants_browser(request):
             request.meta["playwright"] = True
             request.meta.setdefault("playwright_context", "default")
+            # a script-filled list may chain several requests: wait until the network is quiet
+            request.meta.setdefault("playwright_page_goto_kwargs", {"wait_until": "networkidle"})
             self.crawler.stats.inc_value("nianbao/rendered")
         return None
 

@@ -69,6 +69,7 @@ NIANBAO_DB = None  # SQLite file of the store (required for a crawl)
 NIANBAO_SITES = None  # site list CSV
 NIANBAO_MAX_PAGES = 300  # navigation pages per portal (reports are not counted)
 NIANBAO_MAX_DEPTH = 6  # links from the start page
+NIANBAO_MAX_REPORTS = 0  # candidate reports per portal (0 = all)
 # reliability: traps, huge navigation pages, Retry-After
 NIANBAO_MAX_PATTERN_PAGES = 25  # navigation pages of one URL pattern (calendar traps); pagers exempt
 NIANBAO_PAGE_MAXSIZE = 8 * 1024 * 1024  # a navigation page larger than this is not read (reports: DOWNLOAD_MAXSIZE)

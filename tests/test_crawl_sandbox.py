@@ -127,11 +127,12 @@ def test_site_list_problems_are_reported_and_the_crawl_goes_on(network, proxy, t
         encoding="utf-8",
     )
     db = tmp_path / "n.db"
-    done = crawl_subprocess(sites, db, proxy, quiet=True, timeout=600, extra=("NIANBAO_MAX_PAGES=40",))
+    done = crawl_subprocess(sites, db, proxy, quiet=True, timeout=600, extra=("NIANBAO_MAX_REPORTS=3",))
     assert done.returncode == 0
     assert "第3行" in done.stdout
     rows = _reports(db)
-    assert any(r["url"].startswith(site["url"].rstrip("/")) for r in rows)
+    assert 1 <= len(rows) <= 3  # NIANBAO_MAX_REPORTS caps candidate reports per portal
+    assert "无网站县人民政府" in done.stdout  # the unreachable portal is listed in the summary
 
 
 def test_a_bad_site_list_is_a_clear_error(tmp_path):

@@ -24,7 +24,7 @@ def identity_failures(rep: Report) -> set[str]:
     """Which arithmetic rules the report breaks (a tiny independent checker)."""
     out: set[str] = set()
     a, layout = rep.applications, rep.layout
-    for row, cols in a.items():
+    for cols in a.values():
         if sum(cols[c].value for c in APPLICANT_COLUMNS) != cols["total"].value:
             out.add("ROW_TOTAL_MISMATCH")
     for c in [*APPLICANT_COLUMNS, "total"]:

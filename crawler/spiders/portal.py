@@ -75,7 +75,11 @@ class PortalSpider(scrapy.Spider):
             spider.sites, spider.problems = load_sites(path)
         spider.portals = group_portals(spider.sites)
         spider.budgets = [
-            disc.Budget(max_pages=s.getint("NIANBAO_MAX_PAGES", 300), max_depth=s.getint("NIANBAO_MAX_DEPTH", 6))
+            disc.Budget(
+                max_pages=s.getint("NIANBAO_MAX_PAGES", 300),
+                max_depth=s.getint("NIANBAO_MAX_DEPTH", 6),
+                max_reports=s.getint("NIANBAO_MAX_REPORTS", 0),
+            )
             for _ in spider.portals
         ]
         for b in spider.budgets:  # reliability: link traps
@@ -246,6 +250,10 @@ class PortalSpider(scrapy.Spider):
         if self.journal is not None and self.journal.done(url):
             self.crawler.stats.inc_value("nianbao/resumed_skips")
             return None
+        budget = self.budgets[response.meta["nb_portal"]]
+        if not budget.allows(depth, disc.REPORT):
+            return None
+        budget.reports += 1
         year = disc.find_year(text) or 0
         return scrapy.Request(
             url,
