@@ -141,8 +141,11 @@ class StorePipeline:
         self.crawler = crawler
         self.store = Store(db_path)
         self.in_thread = crawler.settings.getbool("NIANBAO_PARSE_IN_THREAD", True)
+        self.parse = crawler.settings.getbool("NIANBAO_PARSE", True)
         workers = crawler.settings.get("NIANBAO_PARSE_WORKERS", "auto")
-        if workers in (None, "", "auto"):
+        if not self.parse:
+            workers = 0
+        elif workers in (None, "", "auto"):
             workers = min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
         self.pool = make_pool(int(workers))
         self.run_id: int | None = None
@@ -218,6 +221,10 @@ class StorePipeline:
         self.per_portal[item.portal]["documents"] += len(item.documents)
         usable = [(d, r) for d, r in zip(item.documents, refs, strict=True) if r is not None and r.version_id]
         if not usable:
+            return item
+        if not self.parse:  # fetch-only crawl: documents are stored, read later (nianbao ingest / re-parse)
+            if self.spider.journal is not None:
+                self.spider.journal.mark(page_url)
             return item
         t0 = time.perf_counter()
         jobs = self._jobs(item, usable, hint)

@@ -78,14 +78,15 @@ NIANBAO_CRAWL_DELAY_ENABLED = True
 NIANBAO_CRAWL_DELAY_MAX = 10.0
 NIANBAO_BROWSER = True  # may the browser be used at all
 NIANBAO_CHALLENGE_WAIT = 10.0
+NIANBAO_PARSE = True  # False: fetch and store documents only (read them later)
 NIANBAO_PARSE_WORKERS = "auto"  # parsing processes: auto = up to 2 when there are 2+ cores; 0 = none
 NIANBAO_PARSE_IN_THREAD = True  # without workers: parse in a thread, not in the reactor
 NIANBAO_OFFLINE_SUFFIX_LIST = True  # cookies: tldextract's bundled public suffix list, no download
 
 # Playwright (scrapy-playwright) with Debian's Chromium; the browser starts only when a request needs it.
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "http": "crawler.handler.LazyPlaywrightDownloadHandler",
+    "https": "crawler.handler.LazyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 CHROMIUM_ARGS = [
@@ -103,7 +104,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
     "headless": True,
     "timeout": 30_000,
 }
-PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_CONTEXTS = 1  # one context: the cookies a challenge earns serve every page of the crawl
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"

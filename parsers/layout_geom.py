@@ -117,14 +117,14 @@ def group_lines(glyphs: Iterable[Glyph], *, space_ratio: float = 0.45) -> list[L
 
 
 HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|\d+[.、．])")
+TOP_HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 
 
-def paragraphs(lines: Sequence[Line], left: float, right: float) -> list[tuple[str, float]]:
-    """Merge wrapped lines into paragraphs: a paragraph starts at an indent, after a short
-    line, after a vertical gap or at a numbered heading. Returns ``(text, top)`` pairs."""
-    out: list[tuple[str, float]] = []
-    cur = ""
-    cur_top = 0.0
+def paragraph_lines(lines: Sequence[Line], left: float, right: float) -> list[list[Line]]:
+    """Group wrapped lines into paragraphs: a paragraph starts at an indent, after a short
+    line, after a vertical gap or at a numbered heading (a heading line is never joined to
+    the line after it)."""
+    out: list[list[Line]] = []
     prev: Line | None = None
     for ln in lines:
         new = prev is None
@@ -133,16 +133,40 @@ def paragraphs(lines: Sequence[Line], left: float, right: float) -> list[tuple[s
             indent = ln.x0 > left + 1.2 * ln.size
             short = prev.x1 < right - 2.0 * prev.size
             new = indent or short or gap > 1.3 * max(ln.size, prev.size) or bool(HEADING.match(ln.text))
+            new = new or is_heading_line(prev.text)
         if new:
-            if cur:
-                out.append((cur, cur_top))
-            cur, cur_top = ln.text, ln.top
+            out.append([ln])
         else:
-            cur = join_cjk(cur, ln.text)
+            out[-1].append(ln)
         prev = ln
-    if cur:
-        out.append((cur, cur_top))
     return out
+
+
+def is_heading_line(text: str) -> bool:
+    """A whole line that is a section heading (一、总体情况), not a paragraph that starts with one."""
+    t = text.strip()
+    return bool(TOP_HEADING.match(t)) and len(t) <= 40 and not re.search(r"[。；;！？!?，,]", t)
+
+
+def line_is_full(ln: Line, right: float) -> bool:
+    """The line runs to the right margin (the paragraph may go on below it)."""
+    return ln.x1 >= right - 2.0 * ln.size
+
+
+def starts_indented(ln: Line, left: float) -> bool:
+    return ln.x0 > left + 1.2 * ln.size
+
+
+def join_lines(lines: Sequence[Line]) -> str:
+    text = ""
+    for ln in lines:
+        text = join_cjk(text, ln.text) if text else ln.text
+    return text
+
+
+def paragraphs(lines: Sequence[Line], left: float, right: float) -> list[tuple[str, float]]:
+    """Merge wrapped lines into paragraphs (see :func:`paragraph_lines`): ``(text, top)`` pairs."""
+    return [(join_lines(p), p[0].top) for p in paragraph_lines(lines, left, right)]
 
 
 def cell_text(glyphs: Sequence[Glyph]) -> str:
@@ -268,18 +292,36 @@ def align_continued(blocks: Sequence, tol: float = 4.0) -> None:
 
 def _continue_merged(above: GridBlock, below: GridBlock) -> None:
     """An empty merged cell at the top of a continued part carries on the label above it
-    (the vertical 三、本年度办理结果 cut by the page break)."""
-    if not above.rows or len(below.rows) < 2 or len(above.rows[-1]) != len(below.rows[0]):
+    (the vertical 三、本年度办理结果 cut by the page break; the group label （六）其他处理 of
+    which one row went over)."""
+    if not above.rows or not below.rows or len(above.rows[-1]) != len(below.rows[0]):
         return
-    for c, cell in enumerate(below.rows[0]):
+    top = below.rows[0]
+    for c, cell in enumerate(top):
         label = above.rows[-1][c].text
         conf = above.rows[-1][c].confidence
-        if cell.text or not label or below.rows[1][c].span_origin or any(ch.isdigit() for ch in label[:1]):
+        if cell.text or not label or any(ch.isdigit() for ch in label[:1]):
+            continue
+        # a label column with a row label to its right: a group label cut by the break
+        inner = c + 1 < len(top) and bool(top[c + 1].text) and not _is_number(top[c + 1].text)
+        spans_down = len(below.rows) >= 2 and not below.rows[1][c].span_origin
+        if not (spans_down or (inner and _is_number_row(below.rows[0][c + 1:]))):
             continue
         for row in below.rows:
-            if row[c].text or (row is not below.rows[0] and row[c].span_origin):
+            if row[c].text or (row is not top and row[c].span_origin):
                 break
             row[c].text, row[c].confidence = label, conf
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", text))
+
+
+def _is_number_row(cells: Sequence[GridCell]) -> bool:
+    """Cells of a data row: after the labels, numbers only (at least one)."""
+    values = [c.text for c in cells if c.text.strip()]
+    k = next((i for i, t in enumerate(values) if _is_number(t)), None)
+    return k is not None and all(_is_number(t) for t in values[k:])
 
 
 def closing_edges(edges: Sequence[dict], tol: float = 3.0) -> list[dict]:

@@ -2,8 +2,10 @@
 
 Rows are found by what their labels mean (:mod:`parsers.labels`); a row whose label is
 missing or unrecognisable takes the next row of the layout after the last one recognised
-(noted on its cells).  Section 3 values are taken in the layout's column order, section 4 as
-fifteen numbers in three groups of five.  Cells glued together by a bad extraction are split
+(noted on its cells).  Section 3 values are placed by the column headers when the table prints
+all seven applicant columns (in any order, abbreviated, or split over header lines), else in the
+layout's column order; section 4 is fifteen numbers in three groups of five.  A row with fewer
+cells than columns is left unread (which column lost its cell is unknown).  Cells glued together by a bad extraction are split
 by :mod:`parsers.glued` under the layout's identities.
 """
 

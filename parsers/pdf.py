@@ -15,7 +15,7 @@ import zlib
 from collections import Counter
 
 from parsers.attachments import UnreadableDocument
-from parsers.blocks import Block, Extracted, GridBlock, TextBlock
+from parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
 from parsers.layout_geom import (
     HEADING,
     Glyph,
@@ -25,8 +25,12 @@ from parsers.layout_geom import (
     fix_lookalikes,
     grid_from_cells,
     group_lines,
+    is_heading_line,
     join_cjk,
-    paragraphs,
+    join_lines,
+    line_is_full,
+    paragraph_lines,
+    starts_indented,
 )
 
 MAX_PAGES = 200
@@ -44,6 +48,8 @@ _TABLE_SETTINGS = {
     "intersection_tolerance": 3,
 }
 
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_ITEM = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]+[）)、.．]|第)")
 _PAGE_NUMBER = re.compile(
     r"^[\s\-—–－~·.]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4}|[-—–－]\s*\d+\s*[-—–－])[\s\-—–－~·.]*$"
 )
@@ -82,11 +88,12 @@ def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
                 out.meta[key] = fix_lookalikes(val.strip())
         out.title = out.meta.get("Title")
         pages: list[list[tuple[float, Block, Line | None]]] = []
+        ends: dict[int, tuple[bool, bool]] = {}
         scans: list[int] = []
         heights: list[float] = []
         for i, page in enumerate(pdf.pages):
             try:
-                items = _read_page(page, i + 1, source)
+                items = _read_page(page, i + 1, source, ends)
             except UnreadableDocument:
                 raise
             except Exception as e:
@@ -108,20 +115,87 @@ def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
     elif scans:
         out.notes.append("no text layer on page(s) " + ",".join(str(i + 1) for i in scans))
     align_continued([b for items in pages for _, b, _ in items])
+    out.blocks = _join_pages([[b for _, b, _ in items] for items in pages], ends)
+    return out
+
+
+def _join_pages(pages: list[list[Block]], ends: dict[int, tuple[bool, bool]]) -> list[Block]:
+    """Blocks of all pages in order, with what a page break cut in two put back together:
+    a paragraph running over the break, and a table continued on the next page (one grid,
+    its repeated header rows dropped, a row cut in two joined)."""
+    out: list[Block] = []
+    last_page: dict[int, int] = {}  # a joined grid's last page
     for items in pages:
-        for _, b, _ in items:
-            prev = out.blocks[-1] if out.blocks else None
-            if (
-                isinstance(b, TextBlock)
-                and isinstance(prev, TextBlock)
-                and prev.page != b.page
-                and not re.search(r"[。！？；：.!?]$", prev.text)
-                and not HEADING.match(b.text)
-            ):
+        for k, b in enumerate(items):
+            prev = out[-1] if out else None
+            first = k == 0
+            if first and isinstance(b, TextBlock) and isinstance(prev, TextBlock) and _continues(prev, b, ends):
                 prev.text = join_cjk(prev.text, b.text)  # a paragraph running over a page break
                 continue
-            out.blocks.append(b)
+            if (first and isinstance(b, GridBlock) and isinstance(prev, GridBlock)
+                    and ends.get(id(prev), (False, True))[1]
+                    and _same_table(prev, b, last_page.get(id(prev), prev.page))):
+                _append_rows(prev, b)
+                last_page[id(prev)] = b.page  # type: ignore[assignment]
+                continue
+            out.append(b)
     return out
+
+
+def _continues(prev: TextBlock, b: TextBlock, ends: dict[int, tuple[bool, bool]]) -> bool:
+    """Is ``b`` (first on its page) the rest of ``prev`` (last on the page before)?"""
+    if prev.page == b.page or re.search(r"[。！？；：.!?]$", prev.text) or HEADING.match(b.text):
+        return False
+    if is_heading_line(prev.text):
+        return False
+    prev_end, b_end = ends.get(id(prev)), ends.get(id(b))
+    if prev_end is not None and not prev_end[1]:
+        return False  # the last line stops short of the margin: the paragraph ended there
+    return not (b_end is not None and b_end[0])  # an indented first line starts a new paragraph
+
+
+def _same_table(above: GridBlock, below: GridBlock, above_last_page: int | None, tol: float = 4.0) -> bool:
+    """Consecutive grids on consecutive pages with the same column rules (after
+    :func:`align_continued`) are one table cut by the page break."""
+    if above_last_page is None or below.page != above_last_page + 1 or not above.rows or not below.rows:
+        return False
+    a, b = getattr(above, "col_spans", None), getattr(below, "col_spans", None)
+    if not a or not b or len(a) != len(b) or len(above.rows[0]) != len(below.rows[0]):
+        return False
+    return all(abs(x0 - y0) <= tol and abs(x1 - y1) <= tol for (x0, x1), (y0, y1) in zip(a, b, strict=True))
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _append_rows(above: GridBlock, below: GridBlock) -> None:
+    """Add ``below``'s rows to ``above``: header rows it repeats are dropped, and a first row
+    that is the rest of a row the page break cut (label text only, no numbers, no item
+    number of its own) is joined into the last row above."""
+    n = 0
+    while (n < len(below.rows) - 1 and n < len(above.rows)
+           and [_squeeze(c.text) for c in below.rows[n]] == [_squeeze(c.text) for c in above.rows[n]]
+           and any(c.text for c in below.rows[n]) and not any(_NUMBER.match(c.text.strip()) for c in below.rows[n])):
+        n += 1
+    rows = below.rows[n:]
+    if rows and above.rows and _cut_row(above.rows[-1], rows[0]):
+        for top, rest in zip(above.rows[-1], rows[0], strict=True):
+            if rest.text and _squeeze(rest.text) != _squeeze(top.text):
+                top.text = join_cjk(top.text, rest.text)
+        rows = rows[1:]
+    above.rows.extend(rows)
+
+
+def _cut_row(last: list[GridCell], first: list[GridCell]) -> bool:
+    """``first`` holds only the wrapped-over end of ``last``'s labels: every column where
+    ``last`` has a number is empty, and the new label text does not start an item."""
+    numeric = [c for c, cell in enumerate(last) if _NUMBER.match(cell.text.strip())]
+    if not numeric or any(first[c].text.strip() for c in numeric):
+        return False
+    new = [cell.text for cell, top in zip(first, last, strict=True)
+           if cell.text.strip() and _squeeze(cell.text) != _squeeze(top.text)]
+    return bool(new) and not any(HEADING.match(t) or _ITEM.match(t) for t in new)
 
 
 def _raw_info(doc) -> dict:
@@ -237,8 +311,13 @@ def _glyphs(chars: list[dict]) -> list[Glyph]:
     return out
 
 
-def _read_page(page, number: int, source: str) -> list[tuple[float, Block, Line | None]] | None:
-    """Blocks of one page as ``(top, block, line-or-None)``; ``None`` if it needs OCR."""
+def _read_page(page, number: int, source: str, ends: dict[int, tuple[bool, bool]] | None = None
+               ) -> list[tuple[float, Block, Line | None]] | None:
+    """Blocks of one page as ``(top, block, line-or-None)``; ``None`` if it needs OCR.
+
+    ``ends`` receives, per block (by ``id``), whether it starts afresh (a paragraph's first
+    line is indented) and whether it may go on over the page break (a paragraph's last line
+    runs to the right margin, a table reaches the lower part of the page)."""
     chars = page.chars
     if len(chars) > MAX_CHARS_PER_PAGE:
         raise UnreadableDocument(source, f"page {number} has {len(chars)} characters (limit {MAX_CHARS_PER_PAGE})")
@@ -265,6 +344,8 @@ def _read_page(page, number: int, source: str) -> list[tuple[float, Block, Line 
             continue
         taken.append(bbox)
         items.append((top, grid, None))
+        if ends is not None:  # a table stopping high on the page ends there
+            ends[id(grid)] = (False, bottom > 0.6 * float(page.height))
     rest = [g for g in glyphs if not any(a <= g.cx <= c and b <= g.cy <= d for a, b, c, d in taken)]
     lines = group_lines(rest)
     height = float(page.height)
@@ -279,16 +360,27 @@ def _read_page(page, number: int, source: str) -> list[tuple[float, Block, Line 
         k = 0
         for ln in lines:
             while ln.top >= bounds[k]:
-                items.extend((top, TextBlock(text, page=number), None) for text, top in paragraphs(chunk, left, right))
+                items.extend(_paragraph_items(chunk, left, right, number, ends))
                 chunk = []
                 k += 1
             chunk.append(ln)
-        items.extend((top, TextBlock(text, page=number), None) for text, top in paragraphs(chunk, left, right))
+        items.extend(_paragraph_items(chunk, left, right, number, ends))
         for ln in lines:  # remembered for running-header detection across pages
             if ln.top < 0.1 * height or ln.bottom > 0.9 * height:
                 items.append((ln.top, _Marker(ln.text), ln))
     items.sort(key=lambda it: it[0])
     return items
+
+
+def _paragraph_items(chunk: list[Line], left: float, right: float, number: int,
+                     ends: dict[int, tuple[bool, bool]] | None) -> list[tuple[float, Block, None]]:
+    out: list[tuple[float, Block, None]] = []
+    for lines in paragraph_lines(chunk, left, right):
+        block = TextBlock(join_lines(lines), page=number)
+        if ends is not None:
+            ends[id(block)] = (starts_indented(lines[0], left), line_is_full(lines[-1], right))
+        out.append((lines[0].top, block, None))
+    return out
 
 
 class _Marker(TextBlock):

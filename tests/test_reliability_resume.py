@@ -27,7 +27,7 @@ from sandbox.server import running
 pytestmark = pytest.mark.slow
 
 SEED, SIZE = 11, 2
-KILLS = 5
+KILLS = 6
 CRAWL = {"NIANBAO_BROWSER": "False", "AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
          "NIANBAO_CRAWL_DELAY_ENABLED": "False", "RETRY_BACKOFF_BASE": "0.1", "LOG_LEVEL": "ERROR"}
 
@@ -61,6 +61,18 @@ def snapshot(db: Path) -> dict[str, object]:
             "integrity": integrity, "foreign_keys": fk}
 
 
+def _count_reports(db: Path) -> int:
+    if not db.exists():
+        return 0
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT COUNT(*) FROM reports").fetchone()[0]
+    except sqlite3.OperationalError:  # killed before the schema was written
+        return 0
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("resume")
@@ -70,31 +82,39 @@ def crawls(tmp_path_factory):
     ref, killed = tmp / "ref.db", tmp / "killed.db"
     rng = random.Random(f"reliability/kill/{SEED}")
     kills: list[float] = []
+    stored: list[int] = []  # reports in the store right after each kill
     with running(net) as proxy:
         env = proxy_env(proxy)
         t0 = time.monotonic()
         done = subprocess.run(_cmd(sites, ref, False), env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
         full = time.monotonic() - t0
-        attempts = 0
-        while len(kills) < KILLS and attempts < 3 * KILLS:
-            attempts += 1
-            at = rng.uniform(1.0, max(1.5, full * 0.8))
-            proc = subprocess.Popen(_cmd(sites, killed, bool(attempts > 1)), env=env, stdout=subprocess.DEVNULL,
+        t0 = time.monotonic()
+        total = _count_reports(ref)
+        # kill points: seeded random numbers of stored reports, reached one after another
+        targets = sorted(rng.sample(range(1, total), KILLS))
+        for i, target in enumerate(targets):
+            proc = subprocess.Popen(_cmd(sites, killed, i > 0), env=env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
-            try:
-                proc.wait(timeout=at)
-            except subprocess.TimeoutExpired:
+            deadline = time.monotonic() + 120
+            while proc.poll() is None and time.monotonic() < deadline and _count_reports(killed) < target:
+                time.sleep(0.02)
+            if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)  # the crawler and its parsing workers, no cleanup
                 proc.wait(timeout=30)
-                kills.append(round(at, 2))
+                kills.append(round(time.monotonic() - t0, 2))
+                stored.append(_count_reports(killed))
         final = subprocess.run(_cmd(sites, killed, True), env=env, capture_output=True, text=True, timeout=300)
-    return {"ref": snapshot(ref), "killed": snapshot(killed), "kills": kills, "final": final, "full": full}
+    return {"ref": snapshot(ref), "killed": snapshot(killed), "kills": kills, "final": final, "full": full,
+            "stored": stored}
 
 
 @pytest.mark.timeout(900)
 def test_killed_five_times_at_random_points(crawls):
     assert len(crawls["kills"]) >= KILLS, crawls["kills"]
+    total = len(crawls["ref"]["reports"])
+    # every kill landed in the middle of storing (some reports in, not all)
+    assert all(0 < n < total for n in crawls["stored"]), (crawls["stored"], total)
     assert crawls["final"].returncode == 0, crawls["final"].stderr[-2000:]
 
 

@@ -191,8 +191,6 @@ def test_every_rendered_variant_parses_back_to_its_own_values(year, defect):
             assert got["sections"] == want["sections"], name
 
 
-@pytest.mark.xfail(strict=True, reason="parsers.pdf joins a section heading line with the paragraph after it "
-                   "(五、存在的主要问题及改进情况2023年…) so the section is lost; remove this mark once fixed")
 def test_pdf_sections_survive():
     pytest.importorskip("reportlab")
     from parsers import read
