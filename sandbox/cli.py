@@ -49,11 +49,22 @@ generate_cmd.name = "generate"
 @click.option("--truth", type=click.Path(dir_okay=False), help="写出真值 JSON")
 @click.option("--sites", type=click.Path(dir_okay=False), help="写出站点清单 CSV")
 @click.option("--departments/--no-departments", default=False)
-def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None, departments: bool) -> None:
+@click.option("--faults", default=None, metavar="all|KIND,...",
+              help="故障模式(sandbox.faults):all 或逗号分隔的故障种类;真值中记录每个故障")
+def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None, departments: bool,
+          faults: str | None = None) -> None:
     """启动代理服务器,模拟网络中的所有 *.gov.cn 站点。"""
     from sandbox.server import ProxyServer
 
-    network = generate(seed, size)
+    if faults:  # reliability: the fault mode wraps the same network
+        from sandbox import faults as fault_mode
+
+        try:
+            network = fault_mode.generate(seed, size, faults)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    else:
+        network = generate(seed, size)
     _write(network, truth, sites, departments)
     server = ProxyServer(network, port=port)
     click.echo(f"模拟网络代理已启动: {server.url}  ({size} 个门户, 种子 {seed})")
