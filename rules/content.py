@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 
 from nianbao.model import Finding, Report
+from parsers.nfkc import nfkc
 from rules.common import finding, modern
 from rules.registry import AuditContext, rule
 from rules.timeliness import report_kind
@@ -22,7 +22,7 @@ _FIRST_LINES = 3
 
 def norm(text: str) -> str:
     """NFKC (full-width digits and punctuation to ASCII, CJK radical look-alikes to characters)."""
-    return unicodedata.normalize("NFKC", text or "")
+    return nfkc(text or "")
 
 
 def full_text(report: Report) -> str:

@@ -26,13 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from nianbao import layouts
 from nianbao.model import Finding, Report
+from parsers.nfkc import nfkc
 from rules import settings as rule_settings
 from rules.common import COLUMN_LABELS, equal, finding, fmt, plain, value
 
@@ -142,7 +142,7 @@ _VOLATILE = [
 
 
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "")
+    text = nfkc(text or "")
     for pat in _VOLATILE:
         text = pat.sub("", text)
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
@@ -344,7 +344,7 @@ def name_forms(names: Iterable[str]) -> list[str]:
     """Agency names and their short forms (鞍山市立山区人民政府 → 鞍山市立山区), longest first."""
     forms: set[str] = set()
     for n in names:
-        n = unicodedata.normalize("NFKC", n or "").strip()
+        n = nfkc(n or "").strip()
         if len(n) < 2:
             continue
         forms.add(n)
@@ -363,7 +363,7 @@ def prose(report: Report) -> str:
 
 def mask(text: str, names_re: re.Pattern | None) -> str:
     """Prose with agency names, URLs, numbers (years included) and self-references masked."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = nfkc(text or "")
     if names_re is not None:
         text = names_re.sub("机", text)
     text = _URL.sub("网", text)
