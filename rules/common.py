@@ -62,7 +62,7 @@ def modern(report: Report) -> bool:
     return report.layout is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class Value:
     """A cell looked up for arithmetic: ``number`` is usable unless ``missing`` or ``unreadable``."""
 
@@ -75,6 +75,12 @@ class Value:
         return not self.missing and not self.unreadable and self.number is not None
 
 
+def _cell(report: Report, table: str, row: str, col: str) -> Cell | None:
+    """The cell at ``table.row.col`` or None (``table`` is one of the three table attributes)."""
+    cols = getattr(report, table).get(row)
+    return cols.get(col) if cols is not None else None
+
+
 def _raw_numbers(report: Report, table: str, cells: list[tuple[str, str]]) -> list:
     t = report.table(table)
     return [t[r][c].number for r, c in cells if r in t and c in t[r]]
@@ -85,9 +91,14 @@ def omitted_total(report: Report, table: str, row: str, col: str) -> bool:
 
     Such a cell is not read as 0 (the identities that need it are not checked; BLANK_CELLS lists it).
     """
-    cell = report.table(table).get(row, {}).get(col)
+    cell = _cell(report, table, row, col)
     if cell is None or cell.status != "blank":
         return False
+    return _addends_nonzero(report, table, row, col)
+
+
+def _addends_nonzero(report: Report, table: str, row: str, col: str) -> bool:
+    """Whether the addends of the total cell ``table.row.col`` hold any non-zero number."""
     if table == "applications" and col == "total":
         addends = [(row, c) for c in layouts.APPLICANT_COLUMNS]
     elif table == "applications" and row == "total":
@@ -102,17 +113,15 @@ def omitted_total(report: Report, table: str, row: str, col: str) -> bool:
 
 def value(report: Report, table: str, row: str, col: str) -> Value:
     """Blank counts as 0, unreadable and absent cells (and omitted totals) are not usable."""
-    cell: Cell | None = report.table(table).get(row, {}).get(col)
+    cell = _cell(report, table, row, col)
     if cell is None:
         return Value(None, missing=True)
-    if cell.status == "unreadable":
+    status = cell.status
+    if status == "blank":
+        return Value(None, missing=True) if _addends_nonzero(report, table, row, col) else Value(0)
+    if status == "unreadable" or cell.value is None:  # status ok but no value: treat like unreadable
         return Value(None, unreadable=True)
-    if omitted_total(report, table, row, col):
-        return Value(None, missing=True)
-    number = cell.number
-    if number is None:  # status ok but no value: treat like unreadable
-        return Value(None, unreadable=True)
-    return Value(number)
+    return Value(cell.value)
 
 
 def values(report: Report, table: str, cells: list[tuple[str, str]]) -> list[int | float] | None:
@@ -120,7 +129,7 @@ def values(report: Report, table: str, cells: list[tuple[str, str]]) -> list[int
     out = []
     for row, col in cells:
         v = value(report, table, row, col)
-        if not v.usable:
+        if v.number is None:  # every unusable Value has no number; a usable one always has one
             return None
         out.append(v.number)
     return out

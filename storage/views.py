@@ -236,3 +236,186 @@ def set_reviews(
             store.set_review(fp, status, reviewer=reviewer, note=note)
             n += 1
     return n
+
+
+# ---------------------------------------------------------------- runs (``nianbao runs`` and the workbench)
+
+HEALTH_LABELS: dict[str, str] = {
+    "ok": "正常",
+    "unreachable": "无法访问",
+    "blocked": "被robots/反爬阻止",
+    "empty": "栏目为空",
+    "degraded": "错误较多",
+    "no_reports": "未找到报告",
+}
+# Site health that needs an officer's attention (the workbench marks these rows).
+BAD_HEALTH = ("unreachable", "blocked", "empty", "degraded", "no_reports")
+
+
+def _seconds(a: str | None, b: str | None) -> float | None:
+    if not a or not b:
+        return None
+    import datetime as dt
+
+    return (dt.datetime.fromisoformat(b) - dt.datetime.fromisoformat(a)).total_seconds()
+
+
+def run_summaries(
+    store: Store,
+    *,
+    limit: int = 20,
+    kind: str | None = "crawl",
+    run_id: int | None = None,
+    offset: int = 0,
+    today: Any = None,
+) -> list[dict[str, Any]]:
+    """The latest runs (or the one ``run_id``), newest first: times, requests, bytes,
+    new/changed/removed reports, errors and per-site health (``sites``)."""
+    from storage.store import loads
+
+    clauses, params = [], []
+    if run_id is not None:
+        clauses.append("id = ?")
+        params.append(run_id)
+    elif kind:
+        clauses.append("kind = ?")
+        params.append(kind)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    runs = store.query(f"SELECT * FROM runs{where} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+    out = []
+    for r in runs:
+        stats = loads(r["stats"], {}) or {}
+        rid = r["id"]
+        new = store.one(
+            """SELECT COUNT(DISTINCT rep.id) AS n FROM reports rep JOIN documents d ON d.id = rep.document_id
+               WHERE rep.is_report = 1 AND d.run_id = ?""", (rid,))["n"]  # fmt: skip
+        changed = store.one(
+            """SELECT COUNT(DISTINCT rep.id) AS n FROM reports rep JOIN document_versions v ON v.id = rep.version_id
+               JOIN documents d ON d.id = v.document_id
+               WHERE rep.is_report = 1 AND v.run_id = ? AND (d.run_id IS NULL OR d.run_id != ?)""", (rid, rid))["n"]  # fmt: skip
+        removed = store.one(
+            """SELECT COUNT(DISTINCT d.id) AS n FROM documents d JOIN reports rep ON rep.document_id = d.id
+               WHERE rep.is_report = 1 AND d.site IN (SELECT site FROM run_sites WHERE run_id = ?)
+                 AND EXISTS (SELECT 1 FROM fetches f WHERE f.document_id = d.id AND f.run_id =
+                     (SELECT MAX(f2.run_id) FROM fetches f2 JOIN documents d2 ON d2.id = f2.document_id
+                      WHERE d2.site = d.site AND f2.run_id < ?))
+                 AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.document_id = d.id AND f.run_id = ?
+                                 AND COALESCE(f.status, 200) < 400)""", (rid, rid, rid))["n"]  # fmt: skip
+        sites = site_health(store, rid, today)
+        out.append({
+            "id": rid, "kind": r["kind"], "status": r["status"], "started": r["started_at"],
+            "finished": r["finished_at"], "seconds": _seconds(r["started_at"], r["finished_at"]),
+            "requests": stats.get("downloader/request_count", 0), "bytes": stats.get("downloader/response_bytes", 0),
+            "not_modified": stats.get("nianbao/not_modified", 0), "new": new, "changed": changed,
+            "removed": removed, "errors": sum(s["errors"] for s in sites), "sites": sites,
+            "params": loads(r["params"], {}) or {}, "stats": stats,
+        })  # fmt: skip
+    return out
+
+
+def count_runs(store: Store, *, kind: str | None = None) -> int:
+    if kind:
+        return store.one("SELECT COUNT(*) AS n FROM runs WHERE kind = ?", (kind,))["n"]
+    return store.one("SELECT COUNT(*) AS n FROM runs")["n"]
+
+
+def run_kinds(store: Store) -> list[str]:
+    return [r["kind"] for r in store.query("SELECT DISTINCT kind FROM runs ORDER BY kind")]
+
+
+def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, Any]]:
+    """Per-site figures of a run and days since the site last showed a new document."""
+    import datetime as dt
+
+    from storage.store import loads, to_date
+
+    today = today or dt.date.today()
+    rows = store.query(
+        """SELECT rs.site, rs.agency, rs.stats, rs.health,
+                  (SELECT MAX(d.first_seen) FROM documents d WHERE d.site = rs.site) AS last_new
+           FROM run_sites rs WHERE rs.run_id = ? ORDER BY rs.site""", (run_id,))  # fmt: skip
+    out = []
+    for r in rows:
+        s = loads(r["stats"], {}) or {}
+        last_new = to_date(r["last_new"])
+        out.append({
+            "site": r["site"], "agency": r["agency"], "health": r["health"] or "?",
+            "requests": s.get("requests", 0), "bytes": s.get("bytes", 0), "reports": s.get("reports", 0),
+            "unchanged": s.get("unchanged_reports", 0), "not_modified": s.get("status_304", 0),
+            "errors": s.get("errors", 0) + s.get("fetch_errors", 0) + s.get("status_5xx", 0),
+            "robots_forbidden": s.get("robots_forbidden", 0),
+            "days_since_new": (today - last_new).days if last_new else None,
+            "problems": len(s.get("problems") or []),
+        })  # fmt: skip
+    return out
+
+
+def run_problems(store: Store, run_id: int, *, limit: int = 1000) -> list[dict[str, Any]]:
+    """What went wrong in a run, each with its site and URL: the failures the crawler kept
+    (``run_sites.stats.problems``) and the fetches answered with an HTTP error status."""
+    from storage.store import loads
+
+    out: list[dict[str, Any]] = []
+    for rs in store.query("SELECT site, agency, stats FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)):
+        for p in (loads(rs["stats"], {}) or {}).get("problems") or []:
+            if isinstance(p, dict):
+                url, kind, error = p.get("url"), p.get("kind") or "page", p.get("error")
+            else:  # a bare message
+                url, kind, error = None, "page", str(p)
+            out.append({"site": rs["site"], "agency": rs["agency"], "url": url, "kind": kind, "status": None,
+                        "error": error})  # fmt: skip
+    for f in store.query(
+        """SELECT d.site, d.url, d.agency_hint, f.status, f.fetched_at,
+                  (SELECT rs.agency FROM run_sites rs WHERE rs.run_id = f.run_id AND rs.site = d.site) AS agency
+           FROM fetches f JOIN documents d ON d.id = f.document_id
+           WHERE f.run_id = ? AND f.status >= 400 ORDER BY d.site, d.url""",
+        (run_id,),
+    ):
+        out.append({"site": f["site"], "agency": f["agency"] or f["agency_hint"], "url": f["url"],
+                    "kind": "document", "status": f["status"], "error": f"HTTP {f['status']}"})  # fmt: skip
+    return out[:limit]
+
+
+# ---------------------------------------------------------------- history findings
+
+HISTORY_RULES = ("MISSING_REPORT", "CHANGED_AFTER_PUBLICATION", "REPORT_REMOVED", "COPIED_FROM_PRIOR_YEAR",
+                 "COPIED_FROM_OTHER_AGENCY", "CARRY_OVER_MISMATCH", "STOCK_MISMATCH", "HIERARCHY_MISMATCH")  # fmt: skip
+
+
+def history_audited(store: Store) -> bool:
+    """Whether the history rules have run over this store: a finished ``monitor`` run, or any
+    stored finding of a history rule (``nianbao schedule audit`` records no run)."""
+    marks = ",".join("?" * len(HISTORY_RULES))
+    return bool(store.one(
+        f"""SELECT EXISTS (SELECT 1 FROM runs WHERE kind = 'monitor' AND status = 'finished')
+                OR EXISTS (SELECT 1 FROM findings WHERE rule IN ({marks})) AS done""",
+        HISTORY_RULES,
+    )["done"])  # fmt: skip
+
+
+def missing_report_findings(store: Store, *, year: int | None = None,
+                            agency_id: int | None = None) -> list[dict[str, Any]]:
+    """Active MISSING_REPORT findings (one per agency and year) with their review status."""
+    where, params = _finding_where(year=year, rule="MISSING_REPORT",
+                                   agency_ids=[agency_id] if agency_id is not None else None)  # fmt: skip
+    return store.query(
+        f"""SELECT f.id, f.agency_id, f.agency, f.year, f.message, f.fingerprint, {_STATUS} AS status
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            ORDER BY f.agency_id, f.year""",
+        params,
+    )
+
+
+def report_flags(store: Store, report_ids: Sequence[int]) -> dict[int, set[str]]:
+    """History rules (REPORT_REMOVED, CHANGED_AFTER_PUBLICATION) that fired on each report."""
+    ids = list(report_ids)
+    if not ids:
+        return {}
+    out: dict[int, set[str]] = {}
+    for r in store.query(
+        f"""SELECT report_id, rule FROM findings WHERE report_id IN ({','.join('?' * len(ids))})
+            AND rule IN ('REPORT_REMOVED', 'CHANGED_AFTER_PUBLICATION')""",
+        ids,
+    ):
+        out.setdefault(r["report_id"], set()).add(r["rule"])
+    return out

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from storage import users as user_store
 from storage.store import Store
 from workbench import labels
-from workbench.views import agencies, auth, exports, findings, overview, reports
+from workbench.views import agencies, auth, exports, findings, overview, reports, runs
 from workbench.web import HERE, SecurityHeaders
 
 SESSION_HOURS = 12
@@ -35,6 +35,8 @@ def routes() -> list:
         Route("/documents/{version_id:int}/download", reports.document_download, name="document_download"),
         Route("/findings", findings.finding_list, name="findings"),
         Route("/review", findings.review, methods=["POST"], name="review"),
+        Route("/runs", runs.run_list, name="runs"),
+        Route("/runs/{run_id:int}", runs.run_detail, name="run"),
         Route("/export", exports.export_page, name="export"),
         Route("/export/noncompliant.{fmt:str}", exports.export_file, name="export_file"),
         Route("/login", auth.login, methods=["GET", "POST"], name="login"),

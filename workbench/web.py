@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from storage import users as user_store
+from storage.views import HEALTH_LABELS
 from workbench import labels
 from workbench.overview import Filters
 
@@ -192,6 +193,28 @@ def _json(value: Any) -> str:
     return str(parsed)
 
 
+def _size(n: int | float | None) -> str:
+    """Bytes for people: 812B, 3.4KB, 12.0MB."""
+    if not n:
+        return "0B"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return str(n)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}秒"
+    if seconds < 3600:
+        return f"{seconds // 60}分{seconds % 60}秒"
+    return f"{seconds // 3600}小时{seconds % 3600 // 60}分"
+
+
 def _when(value: str | None) -> str:
     """UTC ISO timestamp as local (Beijing) time, minutes precision."""
     if not value:
@@ -215,8 +238,9 @@ templates.env.globals.update(
     ROLES=user_store.ROLES,
     DATE_SOURCES=labels.DATE_SOURCES,
     READ_BY=labels.READ_BY,
+    HEALTH=HEALTH_LABELS,
 )
-templates.env.filters.update(json_value=_json, when=_when)
+templates.env.filters.update(json_value=_json, when=_when, size=_size, duration=_duration)
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
