@@ -134,9 +134,11 @@ def appeal_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding
 def invalid_value(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     for table, row, col, cell in report.cells():
-        if cell.status != "ok" or cell.value is None:
-            continue
         v = cell.value
+        if v is None or cell.status != "ok":
+            continue
+        if type(v) is int and v >= 0:
+            continue  # a non-negative whole number is valid in every column
         whole = float(v).is_integer()
         if col in layouts.MONEY_COLUMNS:
             problem = "金额不能为负数" if v < 0 else None

@@ -126,12 +126,19 @@ def value(report: Report, table: str, row: str, col: str) -> Value:
 
 def values(report: Report, table: str, cells: list[tuple[str, str]]) -> list[int | float] | None:
     """Numbers of all ``cells``, or None when any of them is absent or unreadable."""
+    t = getattr(report, table)
     out = []
     for row, col in cells:
-        v = value(report, table, row, col)
-        if v.number is None:  # every unusable Value has no number; a usable one always has one
+        cols = t.get(row)
+        cell = cols.get(col) if cols is not None else None
+        if cell is None:
             return None
-        out.append(v.number)
+        number = cell.value
+        if number is None or cell.status != "ok":  # blank, unreadable...: value() decides
+            number = value(report, table, row, col).number  # None exactly when not usable
+            if number is None:
+                return None
+        out.append(number)
     return out
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nianbao.model import Finding, Report
 from rules import settings
@@ -51,6 +51,15 @@ class Metric:
     before_bans: str = ""  # regex; the 6 characters before the match must not match
     needs: str = r"申请"  # regex the sentence must match
     whole_only: bool = True  # 其中 / channels make it a sub-count
+    # the three regexes above, compiled once
+    window_re: re.Pattern | None = field(init=False, repr=False, compare=False)
+    before_re: re.Pattern | None = field(init=False, repr=False, compare=False)
+    needs_re: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "window_re", re.compile(self.window_bans) if self.window_bans else None)
+        object.__setattr__(self, "before_re", re.compile(self.before_bans) if self.before_bans else None)
+        object.__setattr__(self, "needs_re", re.compile(self.needs))
 
 
 def _p(text: str) -> re.Pattern:
@@ -103,6 +112,10 @@ _SELF = re.compile(
 _OTHER_UNIT = re.compile(r"政府办|办公室|办公厅|局|委员会|中心")
 _PART = re.compile(r"其中|通过|当面|网上|网络|在线|信函|邮寄|传真|电子邮件|电话|现场")
 _SENTENCE = re.compile(r"[^。;!?]+")
+_STOP = re.compile(r"[。;!?]")
+_DIGIT = re.compile(r"\d")
+_DIGIT_OR_APPEAL = re.compile(r"\d|复议|诉讼")
+_OFFICE = re.compile(r"办公[室厅]|政府办")
 _DIGITS = "零一二三四五六七八九"
 
 
@@ -136,7 +149,7 @@ def sentences(text: str) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        if _HEADING.match(line) and len(line) <= 40 and not re.search(r"[。;!?]", line):
+        if _HEADING.match(line) and len(line) <= 40 and not _STOP.search(line):
             if buf:
                 out.extend(_SENTENCE.findall("".join(buf)))
                 buf = []
@@ -166,7 +179,7 @@ def _prefix_ok(prefix: str, clause: str, metric: Metric, report: Report, office_
         return False
     if metric.name != "carried_in":
         lead = prefix.split(",", 1)[0] if "," in prefix else ""
-        if _PAST.search(clause) or (lead and not re.search(r"\d", lead) and _PAST.search(lead)):
+        if _PAST.search(clause) or (lead and not _DIGIT.search(lead) and _PAST.search(lead)):
             return False
     if _TIME_SCOPE.search(clause):
         return False
@@ -181,17 +194,17 @@ def _prefix_ok(prefix: str, clause: str, metric: Metric, report: Report, office_
 def extract_claims(text: str, report: Report, ctx: AuditContext) -> list[Claim]:
     """Every number claim in ``text`` that survives the scope filters."""
     agency = report.agency or ""
-    office_is_self = report_kind(report, ctx) == "department" or bool(re.search(r"办公[室厅]|政府办", agency))
+    office_is_self = report_kind(report, ctx) == "department" or bool(_OFFICE.search(agency))
     claims: list[Claim] = []
     for sentence in sentences(text):
         for metric in METRICS:
-            if not re.search(metric.needs, sentence):
+            if not metric.needs_re.search(sentence):
                 continue
             for m in metric.pattern.finditer(sentence):
-                if metric.window_bans and re.search(metric.window_bans, m.group("win")):
+                if metric.window_re is not None and metric.window_re.search(m.group("win")):
                     continue
                 before = sentence[max(0, m.start() - 6):m.start()]
-                if metric.before_bans and re.search(metric.before_bans, before) and not re.search(r"\d", before):
+                if metric.before_re is not None and metric.before_re.search(before) and not _DIGIT.search(before):
                     continue  # 予以公开及部分公开N件: one number for a sum of categories
                 number = cn_number(m.group("num"))
                 if number is None:
@@ -206,7 +219,7 @@ def extract_claims(text: str, report: Report, ctx: AuditContext) -> list[Claim]:
             clause_end = min([i for i in (sentence.find(",", m.end()), len(sentence)) if i >= 0])
             clause_start = sentence.rfind(",", 0, m.start()) + 1
             clause = sentence[clause_start:clause_end]
-            if re.search(r"\d|复议|诉讼", clause):
+            if _DIGIT_OR_APPEAL.search(clause):
                 continue
             if not _prefix_ok(sentence[:m.start()], clause, METRICS[0], report, office_is_self):
                 continue

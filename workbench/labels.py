@@ -41,6 +41,7 @@ TIMELINESS_LABELS: dict[str, str] = {
     "late": "逾期发布",
     "missing": "未发布",
     "unknown": "时间不明",
+    "notdue": "未到期或不要求",
 }
 
 REGION_LEVEL_LABELS: dict[str, str] = {"province": "省", "prefecture": "市（地、州）", "county": "县（区）"}

@@ -2,7 +2,16 @@
 
 Inputs are plain rows from ``storage.views``; a (agency, year) pair is ``ontime`` (published on
 or before its deadline), ``late``, ``unknown`` (report found but its date or deadline is not
-known) or ``missing`` (agency known, no report for the year).
+known) or ``missing``.
+
+What counts as ``missing`` depends on whether the history rules have run over the store
+(``storage.views.history_audited``):
+
+* they have: a stored MISSING_REPORT finding that a reviewer has not dismissed.  That rule
+  knows the deadlines, the grace period, when each agency began reporting and which agencies are
+  watched, so a year that is not yet due, or before an agency's first report, is not counted
+  (such agency-years are ``notdue`` and are not among the reports expected);
+* they have not: absence, i.e. every selected year for which a known agency has no report.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from typing import Any
 from workbench.places import Place, place_of
 
 TIMELINESS = ("ontime", "late", "unknown", "missing")
+NOT_DUE = "notdue"  # no report, and the history rules do not count it as missing
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,16 @@ def timeliness(report: dict[str, Any] | None) -> str:
     return "late" if days > 0 else "ontime"
 
 
+def agency_year_status(report: dict[str, Any] | None, missing_finding: dict[str, Any] | None,
+                       audited: bool) -> str:
+    """Timeliness of one (agency, year), with stored MISSING_REPORT findings when ``audited``."""
+    if report is not None or not audited:
+        return timeliness(report)
+    if missing_finding is not None and missing_finding.get("status") != "dismissed":
+        return "missing"
+    return NOT_DUE
+
+
 def select_agencies(agencies: Iterable[dict[str, Any]], filters: Filters) -> list[tuple[dict, Place]]:
     """Agencies in the filtered region and level, each with its place."""
     out = []
@@ -110,17 +130,23 @@ def build(
     years: Sequence[int],
     *,
     group_by: str,
+    missing: Sequence[dict[str, Any]] | None = None,
 ) -> Overview:
     """Roll agencies up to ``group_by`` rows.
 
     ``timeliness_rows``: per agency ontime/late/unknown/reported counts for the selected year(s)
     (``storage.views.timeliness_by_agency``); ``agency_findings``: finding counts per (agency,
     severity, status); ``rule_findings``: per (rule, severity, status), already restricted to the
-    selected agencies.  Missing = selected years without a report.
+    selected agencies.  Missing = selected years without a report; or, when ``missing`` is
+    given (the history rules have run), one per row of it: the MISSING_REPORT findings of the
+    selected year(s), dismissed ones already left out (``storage.views.missing_report_findings``).
     """
     chosen = select_agencies(agencies, filters)
     n_years = 1 if filters.year else len(years)
     by_agency = {r["agency_id"]: r for r in timeliness_rows}
+    missing_of: Counter | None = None
+    if missing is not None:
+        missing_of = Counter(m["agency_id"] for m in missing)
     rows: dict[tuple[str, str], RollupRow] = {}
     total = RollupRow("", "合计")
     bucket_of: dict[int, RollupRow] = {}
@@ -135,6 +161,8 @@ def build(
         if t is not None:
             counts = {"ontime": t["ontime"] or 0, "late": t["late"] or 0, "unknown": t["unknown"] or 0,
                       "missing": max(n_years - t["reported"], 0)}  # fmt: skip
+        if missing_of is not None:
+            counts["missing"] = missing_of[a["id"]]
         for target in (row, total):
             target.agencies += 1
             target.counts.update(counts)

@@ -31,6 +31,8 @@ async def agency_list(request: Request) -> Response:
     name_q = (request.query_params.get("q") or "").strip()
     pageno = max(int_param(request.query_params.get("page")) or 1, 1)
     reports = {r["agency_id"]: r for r in q.current_reports(store, year=year)} if year else {}
+    audited = q.history_audited(store)
+    missing = {m["agency_id"]: m for m in q.missing_report_findings(store, year=year)} if audited and year else {}
     counts = Counter()
     for g in q.finding_groups(store, year=year):
         if g["status"] != "dismissed":
@@ -40,7 +42,7 @@ async def agency_list(request: Request) -> Response:
         if name_q and name_q not in a["name"]:
             continue
         rep = reports.get(a["id"])
-        status = ov.timeliness(rep)
+        status = ov.agency_year_status(rep, missing.get(a["id"]), audited)
         if wanted and status != wanted:
             continue
         rows.append({
@@ -55,7 +57,7 @@ async def agency_list(request: Request) -> Response:
         "rows": rows[(pageno - 1) * PAGE_SIZE: pageno * PAGE_SIZE], "total": total, "page": pageno,
         "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         "region_label": region_name(f.region) if f.region else "全部地区",
-        "params": filter_params(f, year=year),
+        "params": filter_params(f, year=year), "audited": audited,
     })  # fmt: skip
 
 
@@ -68,12 +70,20 @@ async def agency_detail(request: Request) -> Response:
     reports = q.agency_reports(store, agency["id"])
     years = q.years(store)
     have = {r["year"] for r in reports if r["current"]}
-    missing = [y for y in years if y not in have]
+    audited = q.history_audited(store)
+    stored_missing = {m["year"]: m for m in q.missing_report_findings(store, agency_id=agency["id"])}
+    missing = [
+        {"year": y, "finding": stored_missing.get(y), "status": ov.agency_year_status(None, stored_missing.get(y), audited)}
+        for y in sorted(set(years) | set(stored_missing), reverse=True) if y not in have
+    ]  # fmt: skip
     findings = q.findings(store, agency_ids=[agency["id"]])
     place = place_of(agency.get("region_code"), agency.get("province"))
+    flags = q.report_flags(store, [r["id"] for r in reports])
     for r in reports:
         r["timeliness"] = ov.timeliness(r)
+        r["flags"] = sorted(flags.get(r["id"], ()))
     return render(request, "agency.html", {
         "agency": agency, "place": _place_text(place), "reports": reports, "missing": missing,
-        "findings": findings,
+        "findings": findings, "audited": audited,
+        "monitor": [f for f in findings if f["rule"] in ("MISSING_REPORT", "REPORT_REMOVED", "CHANGED_AFTER_PUBLICATION")],
     })  # fmt: skip

@@ -75,6 +75,10 @@ async def overview(request: Request) -> Response:
     rule_scope = dict(f.finding_filters)
     if selected is not None:
         rule_scope["agency_ids"] = [a["id"] for a, _ in selected]
+    audited = q.history_audited(store)
+    missing = (
+        [m for m in q.missing_report_findings(store, year=f.year) if m["status"] != "dismissed"] if audited else None
+    )
     data = ov.build(
         agencies,
         q.timeliness_by_agency(store, year=f.year),
@@ -83,6 +87,7 @@ async def overview(request: Request) -> Response:
         f,
         years,
         group_by=group_by,
+        missing=missing,
     )
     if len(data.rows) > MAX_ROWS:  # e.g. every county of the country: the worst first
         data.rows.sort(key=lambda r: -(r.counts["late"] + r.counts["missing"] + r.findings["error"]))
@@ -104,5 +109,6 @@ async def overview(request: Request) -> Response:
             "rules_chart": rules_chart(data.rules, titles, f),
             "max_rows": MAX_ROWS,
             "params": filter_params(f),
+            "audited": audited,
         },
     )

@@ -18,6 +18,7 @@ from nianbao.layouts import SECTIONS
 from storage import views as q
 from workbench import overview as ov
 from workbench import tables
+from workbench.history import parse_change_evidence
 from workbench.places import place_of
 from workbench.web import DOCUMENT_CSP, error_page, page, render
 
@@ -53,7 +54,9 @@ async def report_detail(request: Request) -> Response:
         f["expected_v"] = _loads(f["expected"], None)
         f["actual_v"] = _loads(f["actual"], None)
         f["history"] = history.get(f["fingerprint"], [])
-    evidence = [f["evidence"] for f in findings if f["evidence"]]
+        f["diff"] = parse_change_evidence(f["evidence"], layout) if f["rule"] == "CHANGED_AFTER_PUBLICATION" else None
+    # a change diff quotes old and new sentences: not a passage to mark in this reading's prose
+    evidence = [f["evidence"] for f in findings if f["evidence"] and f["diff"] is None]
     sections = _loads(report["sections"], {})
     prose = [
         (key, title, tables.highlight(sections.get(key) or "", evidence), key in sections)
@@ -72,6 +75,8 @@ async def report_detail(request: Request) -> Response:
         "inline": report["format"] in INLINE_FORMATS, "found_in_prose": found_in_prose,
         "place": " · ".join(dict.fromkeys(p[1] for p in (place.province, place.prefecture, place.county) if p)),
         "others": other_versions, "notes": _loads(report["notes"], []),
+        "removed": [f for f in findings if f["rule"] == "REPORT_REMOVED" and f["active"]],
+        "changed": [f for f in findings if f["diff"] is not None],
     })  # fmt: skip
 
 
