@@ -34,6 +34,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "COPIED_FROM_PRIOR_YEAR": ("warning", "疑似照抄上年报告"),
     "COPIED_FROM_OTHER_AGENCY": ("warning", "疑似照抄其他机关报告"),
     "HIERARCHY_MISMATCH": ("warning", "政府汇总数小于所属部门之和"),
+    "READINGS_DISAGREE": ("warning", "网页版与附件版数据不一致"),
 }
 
 GROUPS: dict[str, list[str]] = {
@@ -43,7 +44,8 @@ GROUPS: dict[str, list[str]] = {
             "WRONG_PERIOD", "MISSING_FEE_STATEMENT", "MISSING_ASSESSMENT_RESULTS"],
     "数据勾稽": ["ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISMATCH", "APPEAL_TOTAL_MISMATCH",
              "INVALID_VALUE", "CARRY_OVER_MISMATCH", "STOCK_MISMATCH", "IMPLAUSIBLE_RULES", "CHANGE_MISMATCH"],
-    "一致性": ["NARRATIVE_MISMATCH", "COPIED_FROM_PRIOR_YEAR", "COPIED_FROM_OTHER_AGENCY", "HIERARCHY_MISMATCH"],
+    "一致性": ["NARRATIVE_MISMATCH", "COPIED_FROM_PRIOR_YEAR", "COPIED_FROM_OTHER_AGENCY", "HIERARCHY_MISMATCH",
+            "READINGS_DISAGREE"],
 }
 
 # Rules that need earlier reports or crawls (implemented over the store's history, not here).
@@ -51,6 +53,9 @@ HISTORY_RULES = frozenset({
     "MISSING_REPORT", "CHANGED_AFTER_PUBLICATION", "REPORT_REMOVED", "CARRY_OVER_MISMATCH",
     "STOCK_MISMATCH", "COPIED_FROM_PRIOR_YEAR", "COPIED_FROM_OTHER_AGENCY", "HIERARCHY_MISMATCH",
 })
+
+# Rules over several readings of one report (a page and its attachment), run by the crawler.
+CROSS_DOCUMENT_RULES = frozenset({"READINGS_DISAGREE"})
 
 
 def severity(name: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from storage.schema import REVIEW_STATUSES
+from storage.views import history_audited
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -45,6 +46,9 @@ REPORT_COLUMNS: list[Column] = [
     Column("level", "层级", LEVEL_LABELS),
     Column("region", "地区"),
     Column("province", "省份"),
+    Column("prefecture", "地市"),
+    Column("county", "区县"),
+    Column("region_code", "区划代码"),
     Column("title", "标题"),
     Column("url", "链接"),
     Column("published", "发布日期", kind="date"),
@@ -79,6 +83,10 @@ FINDING_COLUMNS: list[Column] = [
     Column("url", "链接"),
     Column("report_id", "报告编号", kind="int"),
     Column("created_at", "首次发现时间"),
+    Column("province", "省份"),
+    Column("prefecture", "地市"),
+    Column("county", "区县"),
+    Column("region_code", "区划代码"),
     Column("fingerprint", "指纹"),
 ]
 
@@ -106,10 +114,14 @@ def export_reports(
     level: str | None = None,
     current_only: bool = True,
     reports_only: bool = True,
+    region: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One dict per report: metadata, timeliness and the names of the rules that fired.
+    """One dict per report: metadata, place (province, prefecture, county, division code),
+    timeliness and the names of the rules that fired.
 
-    ``agency`` matches a substring of the name; ``rule`` keeps reports with that finding.
+    ``agency`` matches a substring of the name; ``rule`` keeps reports with that finding;
+    ``region`` (a division code, or a province/prefecture/county name) keeps reports of agencies
+    in or below it.
     """
     where, params = _where(
         [
@@ -129,15 +141,17 @@ def export_reports(
                        AS n_errors,
                    (SELECT COUNT(*) FROM findings f WHERE f.report_id = r.id AND f.severity = 'warning')
                        AS n_warnings,
-                   (SELECT GROUP_CONCAT(DISTINCT f.rule) FROM findings f WHERE f.report_id = r.id) AS findings
-            FROM reports r JOIN documents d ON d.id = r.document_id{where}
+                   (SELECT GROUP_CONCAT(DISTINCT f.rule) FROM findings f WHERE f.report_id = r.id) AS findings,
+                   {_PLACE_SQL.format(code="r.region")}
+            FROM reports r JOIN documents d ON d.id = r.document_id
+            LEFT JOIN agencies a ON a.id = r.agency_id{where}
             ORDER BY r.agency IS NULL, r.agency, r.year, r.id""",
         params,
     )
     for row in rows:
         row["findings"] = sorted(row["findings"].split(",")) if row["findings"] else []
         row["is_report"] = bool(row["is_report"])
-    return rows
+    return _placed(rows, region)
 
 
 def export_findings(
@@ -149,8 +163,10 @@ def export_findings(
     severity: str | None = None,
     review: str | None = None,
     active_only: bool = True,
+    region: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One dict per finding, with its report's title/URL and the review decision (pending if none)."""
+    """One dict per finding, with its report's title/URL, the review decision (pending if none)
+    and the agency's place; ``region`` as in :func:`export_reports`."""
     where, params = _where(
         [
             ("f.active = 1", active_only),
@@ -165,9 +181,10 @@ def export_findings(
         f"""SELECT f.id, f.agency, f.year, f.rule, f.severity, f.location AS "where", f.expected, f.actual,
                    f.message, f.evidence, COALESCE(v.status, 'pending') AS review, v.reviewer,
                    v.note AS review_note, r.title, COALESCE(r.url, d.url) AS url, f.report_id,
-                   f.created_at, f.fingerprint
+                   f.created_at, f.fingerprint, {_PLACE_SQL.format(code="r.region")}
             FROM findings f LEFT JOIN reports r ON r.id = f.report_id
             LEFT JOIN documents d ON d.id = f.document_id
+            LEFT JOIN agencies a ON a.id = f.agency_id
             LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
             ORDER BY f.agency IS NULL, f.agency, f.year,
                      CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, f.rule, f.id""",
@@ -176,7 +193,31 @@ def export_findings(
     for row in rows:
         row["expected"] = json.loads(row["expected"]) if row["expected"] is not None else None
         row["actual"] = json.loads(row["actual"]) if row["actual"] is not None else None
-    return rows
+    return _placed(rows, region)
+
+
+# The agency's division code (else the report's, when it is a code) and the place names kept on the
+# agency row; ``_placed`` completes them from the region registry.
+_PLACE_SQL = """COALESCE(a.region_code, CASE WHEN {code} GLOB '[0-9][0-9][0-9][0-9][0-9][0-9]' THEN {code} END)
+                       AS region_code,
+                   COALESCE(a.province, r.province) AS province, a.prefecture AS prefecture, a.county AS county"""
+
+
+def _placed(rows: list[dict[str, Any]], region: str | None) -> list[dict[str, Any]]:
+    """Fill province/prefecture/county names from the division code; keep rows in ``region``."""
+    cache: dict[str, tuple[Any, ...]] = {}
+    region = region.strip() if region else None
+    out = []
+    for row in rows:
+        prov, pref, cty, *codes = _lineage_names(row.get("region_code"), cache)
+        row["province"] = prov or row.get("province")
+        row["prefecture"] = pref or row.get("prefecture")
+        row["county"] = cty or row.get("county")
+        if region and region not in {row.get("region_code"), *codes, row["province"], row["prefecture"],
+                                     row["county"]}:  # fmt: skip
+            continue
+        out.append(row)
+    return out
 
 
 # ---------------------------------------------------------------- writers
@@ -350,7 +391,9 @@ def export_noncompliant(
 
     ``status='confirmed'``: findings a reviewer confirmed (any severity).  ``status='open'``:
     every finding not dismissed, of the given ``severities``, plus (``include_missing``, default
-    on for ``open``) agencies without any report for the year.  ``region`` (a division code)
+    on for ``open``) agencies without any report for the year, unless the history rules have
+    run over the store: then their MISSING_REPORT findings decide (a year not yet due is not
+    missing).  ``region`` (a division code)
     keeps agencies in or below it; ``level`` keeps one agency level.  Findings are given in
     Chinese (rule title and message).
     """
@@ -388,7 +431,9 @@ def export_noncompliant(
         )
     }
     wanted = set(by_agency)
-    if include_missing:
+    if include_missing and not history_audited(store):
+        # before any history audit, absence is all we know; after one, the stored MISSING_REPORT
+        # findings (already in ``by_agency``) say which years are due (see workbench.overview)
         wanted |= {a["id"] for a in store.query("SELECT id FROM agencies")} - set(reports)
     if not wanted:
         return []
