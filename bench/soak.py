@@ -6,7 +6,14 @@ runs ``nianbao crawl`` in a subprocess through the sandbox proxy and prints, eve
 pages: RSS of the crawler (with its parsing workers), RSS of Chromium (every browser process
 under the crawler), Chromium renderer processes (open pages), pages/s.  At the end it checks
 that the crawler's RSS at ``--pages`` is within ``--tolerance`` (20 %) of its RSS at 20 % of
-the run.  ``--pages 5000`` is a quick check.  Output also goes to ``--log`` if given.
+the run, that Chromium's open pages/contexts stayed within their bound and that pages/s did not
+decay, and prints PASS/FAIL per criterion with the machine it ran on.  ``--pages 5000`` is a
+quick check.  Output also goes to ``--log`` if given.
+
+Network variant: by default reports planned as PDF (``pdf``, ``html+pdf``) are served as HTML
+pages (``--pdf keep`` keeps them): reading a PDF costs ~0.3-1.3 s of CPU, which would make a
+100,000-page soak take hours on two cores without telling more about memory.  Reports that are
+a PDF file themselves (``direct-pdf``) and every DOCX attachment stay, so every reader runs.
 """
 
 from __future__ import annotations
@@ -14,9 +21,13 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
+import platform
 import shutil
 import signal
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,7 +80,8 @@ def _cmdline(pid: int) -> str:
 
 
 def sample(pid: int) -> dict[str, float]:
-    """RSS (MB) of the crawler side and of Chromium under ``pid``; Chromium renderers."""
+    """RSS (MB) of the crawler side (``main``: the crawl process alone) and of Chromium under ``pid``;
+    Chromium renderer processes (one per open page, plus Chromium's own spare)."""
     crawler = chromium = 0
     renderers = 0
     for p in _descendants(pid):
@@ -82,7 +94,88 @@ def sample(pid: int) -> dict[str, float]:
             chromium += rss  # the Playwright driver (node) belongs to the browser side
         else:
             crawler += rss
-    return {"crawler_mb": crawler / 1024, "chromium_mb": chromium / 1024, "renderers": renderers}
+    return {"crawler_mb": crawler / 1024, "main_mb": _rss_kb(pid) / 1024, "chromium_mb": chromium / 1024,
+            "renderers": renderers}
+
+
+def html_instead_of_pdf(network) -> int:
+    """Serve reports planned as PDF articles (``pdf``, ``html+pdf``) as HTML pages; returns how many."""
+    n = 0
+    for p in network.plans:
+        for r in p.reports:
+            if r.fmt in ("pdf", "html+pdf"):
+                r.fmt, r.attachments = "html", []
+                n += 1
+    return n
+
+
+def browser_hosts(network, browser_share: float) -> set[str]:
+    """Hosts of the portals :func:`sites_csv` marks ``render=always``."""
+    every = max(1, round(1 / browser_share)) if browser_share > 0 else 0
+    return {h for i, p in enumerate(network.plans) if every and i % every == every - 1 for h in p.hosts()}
+
+
+def requests_to(network, hosts: set[str]) -> int:
+    """Requests the network answered for ``hosts``."""
+    out = 0
+    for url, n in list(network.requests.items()):
+        if url.split("/", 3)[2] in hosts:
+            out += n
+    return out
+
+
+def _run(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine() -> str:
+    """One line: cores, memory, CPU model, OS, Python, Scrapy, Playwright, Chromium."""
+    cpu = mem = "?"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="latin-1")
+                   if line.startswith("model name"))
+        mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo", encoding="latin-1")
+                      if line.startswith("MemTotal"))
+        mem = f"{mem_kb / 1024 / 1024:.1f} GiB"
+    except (OSError, StopIteration):
+        pass
+    import scrapy
+
+    try:
+        from importlib.metadata import version
+
+        pw = version("playwright")
+    except Exception:  # noqa: BLE001
+        pw = "?"
+    from crawler.settings import PLAYWRIGHT_LAUNCH_OPTIONS
+
+    chromium = _run([PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], "--version"])
+    return (f"nproc {os.cpu_count()}, {mem} RAM, {cpu}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}, Scrapy {scrapy.__version__}, Playwright {pw}, {chromium}")
+
+
+def crawl_stats(db: Path) -> dict:
+    """The stats the crawl stored for its run (written when it closes, also after SIGTERM)."""
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        row = con.execute("SELECT stats FROM runs WHERE kind = 'crawl' ORDER BY id DESC LIMIT 1").fetchone()
+        con.close()
+        return json.loads(row[0]) if row and row[0] else {}
+    except (sqlite3.Error, ValueError):
+        return {}
+
+
+def _nearest(rows: list[tuple[int, float, dict[str, float]]], pages: float):
+    return min(rows, key=lambda r: abs(r[0] - pages))
+
+
+def rate_between(rows: list[tuple[int, float, dict[str, float]]], lo: float, hi: float) -> float:
+    """Pages/s between the samples nearest ``lo`` and ``hi`` pages."""
+    a, b = _nearest(rows, lo), _nearest(rows, hi)
+    return (b[0] - a[0]) / max(1e-6, b[1] - a[1])
 
 
 def sites_csv(network, browser_share: float) -> str:
@@ -103,11 +196,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every", type=int, default=0, help="print every N pages (default: pages/20)")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--browser-share", type=float, default=0.05, help="share of portals rendered by Chromium")
-    ap.add_argument("--tolerance", type=float, default=0.20)
+    ap.add_argument("--pdf", choices=("html", "keep"), default="html",
+                    help="html: reports planned as PDF articles are served as HTML (see the module doc)")
+    ap.add_argument("--tolerance", type=float, default=0.20, help="allowed RSS growth from 20%% of the run to the end")
+    ap.add_argument("--rate-tolerance", type=float, default=0.25,
+                    help="allowed drop of pages/s (last 20%% of the run against 20-40%%)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--log", default=None)
+    ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="more crawl settings")
     args = ap.parse_args(argv)
 
+    from crawler import settings as crawl_settings
     from crawler.demo import proxy_env
     from sandbox.network import generate
     from sandbox.server import running
@@ -121,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             log_fh.flush()
 
     every = args.every or max(500, args.pages // 20)
-    size = max(2, int(args.pages * 1.15 / PAGES_PER_PORTAL) + 1)
+    size = max(2, int(args.pages * 1.25 / PAGES_PER_PORTAL) + 1)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="nianbao-soak-"))
     work.mkdir(parents=True, exist_ok=True)
     db = work / "soak.db"
@@ -129,26 +228,37 @@ def main(argv: list[str] | None = None) -> int:
         p.unlink(missing_ok=True)
     for d in (Path(f"{db}.files"), Path(f"{db}.job")):
         shutil.rmtree(d, ignore_errors=True)
+    say(f"machine: {machine()}")
     t = time.monotonic()
     net = generate(args.seed, size)
     net.count_requests = True
+    converted = html_instead_of_pdf(net) if args.pdf == "html" else 0
+    n_reports = sum(1 for p in net.plans for r in p.reports if not (r.missing or r.removed))
+    n_docx = sum(1 for p in net.plans for r in p.reports if r.fmt.endswith("docx"))
+    n_pdf = sum(1 for p in net.plans for r in p.reports if r.fmt.endswith("pdf"))
     (work / "sites.csv").write_text(sites_csv(net, args.browser_share), encoding="utf-8")
-    say(f"soak: {size} portals (seed {args.seed}) planned in {time.monotonic() - t:.1f} s; target {args.pages} "
-        f"pages; store {db}")
+    b_hosts = browser_hosts(net, args.browser_share)
+    n_browser = sum(1 for i in range(len(net.plans)) if any(h in b_hosts for h in net.plans[i].hosts()))
+    say(f"soak: {size} portals (seed {args.seed}, {n_browser} rendered by Chromium: render=always) planned in "
+        f"{time.monotonic() - t:.1f} s; {n_reports} reports ({n_docx} DOCX, {n_pdf} PDF"
+        + (f"; {converted} PDF-article reports served as HTML" if converted else "") + f"); target {args.pages} "
+        f"pages (HTTP requests answered); parsing on; store {db}")
     settings = ["AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
-                "NIANBAO_CRAWL_DELAY_ENABLED=False", "RETRY_BACKOFF_BASE=0.2", "LOG_LEVEL=ERROR"]
+                "NIANBAO_CRAWL_DELAY_ENABLED=False", "RETRY_BACKOFF_BASE=0.2", "LOG_LEVEL=ERROR", *args.set]
+    say("crawl settings: " + " ".join(settings))
     cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(work / "sites.csv"), "--db", str(db), "--quiet"]
     for s in settings:
         cmd += ["-s", s]
-    rows: list[tuple[int, dict[str, float]]] = []
+    rows: list[tuple[int, float, dict[str, float]]] = []
     with running(net) as proxy:
         proc = subprocess.Popen(cmd, env=proxy_env(proxy), stdout=subprocess.DEVNULL, stderr=open(work / "crawl.err", "w"),  # noqa: SIM115
                                 start_new_session=True)
         started = time.monotonic()
         next_mark = every
         last_pages, last_t = 0, started
-        peak = {"crawler_mb": 0.0, "chromium_mb": 0.0, "renderers": 0}
-        say(f"{'pages':>8} {'s':>7} {'pages/s':>8} {'crawler MB':>11} {'chromium MB':>12} {'renderers':>9}")
+        peak = {"crawler_mb": 0.0, "main_mb": 0.0, "chromium_mb": 0.0, "renderers": 0}
+        say(f"{'pages':>8} {'s':>6} {'pages/s':>7} {'crawler MB':>10} {'main MB':>8} {'chromium MB':>11} "
+            f"{'renderers':>9} {'browser pages':>13} {'load':>5}")
         try:
             while proc.poll() is None:
                 time.sleep(1.0)
@@ -160,38 +270,76 @@ def main(argv: list[str] | None = None) -> int:
                     now = time.monotonic()
                     rate = (pages - last_pages) / max(1e-6, now - last_t)
                     last_pages, last_t = pages, now
-                    rows.append((pages, s))
-                    say(f"{pages:>8} {now - started:>7.0f} {rate:>8.0f} {s['crawler_mb']:>11.0f} "
-                        f"{s['chromium_mb']:>12.0f} {s['renderers']:>9.0f}")
+                    rows.append((pages, now - started, s))
+                    say(f"{pages:>8} {now - started:>6.0f} {rate:>7.0f} {s['crawler_mb']:>10.0f} {s['main_mb']:>8.0f} "
+                        f"{s['chromium_mb']:>11.0f} {s['renderers']:>9.0f} {requests_to(net, b_hosts):>13} "
+                        f"{os.getloadavg()[0]:>5.1f}")
                     while next_mark <= pages:
                         next_mark += every
                 if pages >= args.pages:
                     break
         finally:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                os.killpg(proc.pid, signal.SIGTERM)  # a clean stop: the crawl stores its stats
                 try:
-                    proc.wait(timeout=30)
+                    proc.wait(timeout=120)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
     total = sum(net.requests.values())
     elapsed = time.monotonic() - started
+    stats = crawl_stats(db)
     say(f"done: {total} pages in {elapsed:.0f} s ({total / max(1e-6, elapsed):.0f} pages/s); peak crawler "
-        f"{peak['crawler_mb']:.0f} MB, peak chromium {peak['chromium_mb']:.0f} MB, peak renderers {peak['renderers']:.0f}")
-    if len(rows) < 2:
-        say("not enough samples for a memory verdict")
+        f"{peak['crawler_mb']:.0f} MB (main process {peak['main_mb']:.0f} MB), peak chromium "
+        f"{peak['chromium_mb']:.0f} MB, peak renderers {peak['renderers']:.0f}")
+    say(f"crawl stats: reports {stats.get('nianbao/reports', '?')}, rendered requests "
+        f"{stats.get('nianbao/rendered', '?')}, browser pages opened {stats.get('playwright/page_count', '?')} "
+        f"(max open {stats.get('playwright/page_count/max_concurrent', '?')}), contexts "
+        f"{stats.get('playwright/context_count', '?')} (max open "
+        f"{stats.get('playwright/context_count/max_concurrent', '?')}), parse pool broken "
+        f"{stats.get('nianbao/parse_pool_broken', 0)}, fetch errors {stats.get('nianbao/fetch_errors', 0)}")
+    say(f"machine: {machine()}")
+    if len(rows) < 3:
+        say("not enough samples for a verdict")
         return 1
-    early_at = 0.2 * rows[-1][0]
-    early = min(rows, key=lambda r: abs(r[0] - early_at))
-    late = rows[-1]
-    growth = late[1]["crawler_mb"] / max(1e-6, early[1]["crawler_mb"]) - 1
-    ok = growth <= args.tolerance
-    say(f"crawler RSS {early[1]['crawler_mb']:.0f} MB at {early[0]} pages -> {late[1]['crawler_mb']:.0f} MB at "
-        f"{late[0]} pages: {growth:+.0%} ({'OK' if ok else 'TOO MUCH'}, tolerance {args.tolerance:.0%})")
+    verdicts: list[tuple[str, bool, str]] = []
+    # memory: RSS at the end against RSS at 20 % of the run (the crawler with its parse workers)
+    early, late = _nearest(rows, 0.2 * rows[-1][0]), rows[-1]
+    growth = late[2]["crawler_mb"] / max(1e-6, early[2]["crawler_mb"]) - 1
+    verdicts.append(("crawler memory levels off", growth <= args.tolerance,
+                     f"RSS {early[2]['crawler_mb']:.0f} MB at {early[0]} pages -> {late[2]['crawler_mb']:.0f} MB at "
+                     f"{late[0]} pages: {growth:+.1%} (tolerance +{args.tolerance:.0%})"))
+    c_growth = late[2]["chromium_mb"] / max(1e-6, early[2]["chromium_mb"]) - 1
+    verdicts.append(("chromium memory levels off", c_growth <= args.tolerance,
+                     f"RSS {early[2]['chromium_mb']:.0f} MB -> {late[2]['chromium_mb']:.0f} MB: {c_growth:+.1%}"))
+    # the browser: open pages/contexts within PLAYWRIGHT_MAX_CONTEXTS x PLAYWRIGHT_MAX_PAGES_PER_CONTEXT
+    max_ctx, per_ctx = crawl_settings.PLAYWRIGHT_MAX_CONTEXTS, crawl_settings.PLAYWRIGHT_MAX_PAGES_PER_CONTEXT
+    bound = max_ctx * per_ctx
+    open_pages = stats.get("playwright/page_count/max_concurrent")
+    open_ctx = stats.get("playwright/context_count/max_concurrent")
+    used = (stats.get("playwright/page_count") or 0) > 0
+    ok = (used and open_pages is not None and open_pages <= bound and (open_ctx or 0) <= max_ctx
+          and peak["renderers"] <= bound + 2)
+    verdicts.append(("browser pages/contexts within bound", ok,
+                     f"max open pages {open_pages} (bound {bound}), max open contexts {open_ctx} (bound {max_ctx}), "
+                     f"peak renderer processes {peak['renderers']:.0f} (bound {bound} + 2 of Chromium's own)"
+                     + ("" if used else "; the browser was never used")))
+    # throughput: pages/s over the last 20 % against 20-40 % of the run
+    n = rows[-1][0]
+    r_early, r_late = rate_between(rows, 0.2 * n, 0.4 * n), rate_between(rows, 0.8 * n, n)
+    verdicts.append(("pages/s does not decay", r_late >= (1 - args.rate_tolerance) * r_early,
+                     f"{r_early:.1f} pages/s at 20-40% -> {r_late:.1f} pages/s at 80-100% "
+                     f"({r_late / max(1e-6, r_early) - 1:+.0%}, tolerance -{args.rate_tolerance:.0%}; median of all "
+                     f"intervals {statistics.median(_interval_rates(rows)):.1f})"))
+    for name, passed, detail in verdicts:
+        say(f"{'PASS' if passed else 'FAIL'}  {name}: {detail}")
     if log_fh:
         log_fh.close()
-    return 0 if ok else 1
+    return 0 if all(v[1] for v in verdicts) else 1
+
+
+def _interval_rates(rows: list[tuple[int, float, dict[str, float]]]) -> list[float]:
+    return [(b[0] - a[0]) / max(1e-6, b[1] - a[1]) for a, b in zip(rows, rows[1:], strict=False)] or [0.0]
 
 
 if __name__ == "__main__":

@@ -9,12 +9,17 @@ list keeps its issuer as written.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from crawler.sites import Site
+
+log = logging.getLogger(__name__)
 
 _SUFFIXES = ("人民政府办公室", "人民政府办公厅", "人民政府", "政府", "管理委员会", "管委会", "办事处")
 _YEAR_SPLIT = re.compile(r"(?:19|20)\d{2}\s*年")
@@ -107,3 +112,153 @@ def site_for_url(url: str, sites: Iterable[Site]) -> Site | None:
         if parts.path.startswith(base) and len(base) > best_len:
             best, best_len = s, len(base)
     return best
+
+
+# --- where an agency sits: region, kind, parent ------------------------------------------------
+
+GOVERNMENT_LEVELS = {"province": "province", "prefecture": "city", "county": "county"}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What the store records about a report's agency: its kind, level, division and parent.
+
+    ``region`` is a 6-digit division code when one is known (else the site list's region as
+    written, or None); ``prefecture``/``county`` are names from the registry's lineage (the
+    store derives the province from the code); ``parent`` is the name of the government the
+    agency belongs to.
+    """
+
+    name: str
+    kind: str | None = None
+    level: str | None = None
+    region: str | None = None
+    parent: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
+
+
+def _load_registry():
+    try:
+        from regions.registry import registry
+
+        return registry()
+    except Exception as exc:  # noqa: BLE001 - no registry data: agencies keep the site list's facts only
+        log.warning("行政区划登记表无法加载，机构地区仅取自站点列表：%s", exc)
+        return None
+
+
+class Places:
+    """Place agencies found on portals in the division registry (built once per crawl).
+
+    A county's departments and townships found on its portal get the county's code, their own
+    kind (from their names) and the county government as parent, whether or not they are in the
+    site list; the divisions named in an agency's name win over the portal's (榆中县教育局 found
+    on the 兰州 portal belongs to 榆中县).
+    """
+
+    def __init__(self, sites: Iterable[Site], registry: Any = None, *, load_registry: bool = True):
+        self.registry = registry if registry is not None or not load_registry else _load_registry()
+        self._governments: dict[str, str] = {}  # division code -> the listed government's name
+        self._site_codes: dict[Site, str | None] = {}
+        for s in sites:
+            code = self._code_of(s.region)
+            self._site_codes[s] = code
+            if code and self._kind(s.agency, s.level) == "government":
+                self._governments.setdefault(code, s.agency)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _code_of(self, ref: str | None) -> str | None:
+        """The division code of a site list's region (a code or a name), if the registry knows it."""
+        if not ref:
+            return None
+        ref = ref.strip()
+        if self.registry is None:
+            return ref if re.fullmatch(r"\d{6}", ref) else None
+        region = self.registry.resolve(ref)
+        return region.code if region is not None else (ref if re.fullmatch(r"\d{6}", ref) else None)
+
+    def _kind(self, name: str, level: str | None) -> str | None:
+        from regions.names import name_kind
+        from rules.deadlines import publisher_kind
+
+        if level and (kind := publisher_kind(None, level)):
+            return kind
+        return name_kind(name, self.registry.is_region_name if self.registry is not None else None)
+
+    def government_of(self, code: str | None) -> str | None:
+        """The name of a division's government: the site list's, else the registry's formal name."""
+        if not code:
+            return None
+        if code in self._governments:
+            return self._governments[code]
+        region = self.registry.get(code) if self.registry is not None else None
+        return region.agency if region is not None else None
+
+    def portal_code(self, hint: Site | None, portal_sites: Iterable[Site], url: str | None = None) -> str | None:
+        """The division of the portal a document was found on: the hinted site's, the portal's
+        (when its listed agencies agree), else the registry's portal on that host."""
+        if hint is not None and (code := self._site_codes.get(hint) or self._code_of(hint.region)):
+            return code
+        codes = {self._site_codes.get(s) or self._code_of(s.region) for s in portal_sites} - {None}
+        if len(codes) == 1:
+            return codes.pop()
+        if url and self.registry is not None:
+            hosts = self.registry.by_host(url)
+            if len(hosts) == 1:
+                return hosts[0].code
+        return None
+
+    # --- the answer ----------------------------------------------------------------------
+
+    def place(
+        self,
+        name: str,
+        *,
+        site: Site | None = None,
+        hint: Site | None = None,
+        portal_sites: Iterable[Site] = (),
+        url: str | None = None,
+    ) -> Placement:
+        """Where the agency ``name`` sits; ``site`` is its site-list row when it is listed."""
+        kind = self._kind(name, site.level if site else None)
+        portal = self.portal_code(hint, portal_sites, url)
+        if site is not None and site.region:
+            code = self._site_codes.get(site) or self._code_of(site.region)
+            region = code or site.region
+        else:
+            code = None
+            if self.registry is not None:
+                try:
+                    code = self.registry.attribute(name, portal)
+                except Exception as exc:  # noqa: BLE001 - a registry bug must not lose the report
+                    log.warning("机构 %s 无法归属行政区划：%s", name, exc)
+            if code is None and kind in ("department", "township"):
+                code = portal  # a code the registry does not know: a body found on a county's portal is the county's
+            region = code
+        reg_region = self.registry.get(code) if (code and self.registry is not None) else None
+        prefecture = county = None
+        if reg_region is not None:
+            lineage = self.registry.lineage(reg_region)
+            prefecture = lineage.prefecture.name if lineage.prefecture else None
+            county = lineage.county.name if lineage.county else None
+        if site is not None and site.level:
+            level = site.level
+        elif kind in ("department", "township"):
+            level = kind
+        elif kind == "government" and reg_region is not None:
+            level = GOVERNMENT_LEVELS.get(reg_region.level)
+        else:
+            level = None
+        if site is not None and site.parent:
+            parent = site.parent
+        elif kind in ("department", "township"):
+            parent = self.government_of(code) or (hint.agency if hint is not None else None)
+        elif kind == "government" and reg_region is not None:
+            parent = self.government_of(reg_region.parent_code)
+        else:
+            parent = hint.agency if (hint is not None and site is None) else None
+        if parent is not None and _norm(parent) == _norm(name):
+            parent = None
+        return Placement(name, kind, level, region, parent, prefecture, county)

@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 from twisted.internet import threads
 
-from crawler.attribution import attribute, site_for_url
+from crawler.attribution import Placement, Places, attribute, site_for_url
 from crawler.items import DocumentItem, ReportItem
 from crawler.sites import Site
 from nianbao.model import DateEvidence, Report
@@ -152,6 +152,14 @@ class StorePipeline:
         self.per_portal: dict[int, Counter] = defaultdict(Counter)
         self.stored_reports: list[dict[str, Any]] = []
         self.started = time.monotonic()
+        self._places: Places | None = None
+
+    @property
+    def places(self) -> Places:
+        """Region, kind and parent of the agencies found (the division registry over the site list)."""
+        if self._places is None:
+            self._places = Places(self.spider.sites)
+        return self._places
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -284,6 +292,26 @@ class StorePipeline:
             jobs.append((doc.body, doc.url, doc.content_type, {k: v for k, v in hints.items() if v}))
         return jobs
 
+    def _place(self, report: Report, site: Site | None, hint: Site | None, portal_sites: tuple[Site, ...],
+               url: str) -> Placement | None:
+        """Record the report's agency with its region, kind and parent (a body not in the list
+        is recorded with its name as written, placed by the portal it was found on)."""
+        if not report.agency:
+            return None
+        try:
+            placement = self.places.place(report.agency, site=site, hint=hint, portal_sites=portal_sites, url=url)
+        except Exception as exc:  # noqa: BLE001 - placing is a nicety; the report must be saved
+            log.error("机构 %s 无法确定所属地区：%s", report.agency, exc)
+            placement = Placement(report.agency, parent=hint.agency if hint and site is None else None)
+        try:
+            self.store.upsert_agency(
+                report.agency, level=placement.level, region=placement.region, parent=placement.parent,
+                kind=placement.kind, prefecture=placement.prefecture, county=placement.county,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001
+            log.error("机构 %s 无法登记：%s", report.agency, exc)
+        return placement
+
     def _save(self, item: ReportItem, portal_sites: tuple[Site, ...], hint: Site | None, readings: list) -> None:
         from rules.registry import AuditContext, audit
         from storage.store import canonical_url, to_date
@@ -308,15 +336,13 @@ class StorePipeline:
             )  # fmt: skip
             if name and name != report.agency:
                 report.agency, report.agency_source = name, "title" if site is None else "site list"
-            if report.agency and site is None:
-                # issued by a body that is not in the list: record it with its name as written
-                parent = hint.agency if hint and hint.agency != report.agency else None
-                self.store.upsert_agency(report.agency, parent=parent)
-        level = site.level if site else None
-        region = site.region if site else None
+        placement = self._place(report, site, hint, portal_sites, doc.url) if report.is_report else None
+        level = placement.level if placement else (site.level if site else None)
+        region = placement.region if placement else (site.region if site else None)
         known = self.store.one("SELECT first_seen FROM documents WHERE url = ?", (canonical_url(doc.url),))
         first_seen = to_date(known["first_seen"]) if known else dt.date.today()
-        ctx = AuditContext(level=level, kind=_publisher_kind(report.agency, level), first_seen=first_seen)
+        kind = (placement.kind if placement else None) or _publisher_kind(report.agency, level)
+        ctx = AuditContext(level=level, kind=kind, first_seen=first_seen)
         try:
             audit(report, ctx)
         except ModuleNotFoundError as exc:

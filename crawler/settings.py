@@ -57,6 +57,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.CrawlDelayMiddleware": 120,
+    "crawler.access.SiteAccessMiddleware": 600,  # registry hints: mobile UA, http<->https, browser first
     "crawler.middlewares.RenderMiddleware": 650,
     "monitor.conditional.ConditionalRequestMiddleware": 840,  # ETag/Last-Modified re-crawls (monitor)
     "monitor.sitestats.SiteStatsMiddleware": 860,  # per-site figures and health in run_sites (monitor)
@@ -77,6 +78,7 @@ NIANBAO_RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the request up (re
 NIANBAO_CRAWL_DELAY_ENABLED = True
 NIANBAO_CRAWL_DELAY_MAX = 10.0
 NIANBAO_BROWSER = True  # may the browser be used at all
+NIANBAO_SITE_HINTS = True  # apply the division registry's per-site access hints (crawler.access)
 NIANBAO_CHALLENGE_WAIT = 10.0
 NIANBAO_PARSE = True  # False: fetch and store documents only (read them later)
 NIANBAO_PARSE_WORKERS = "auto"  # parsing processes: auto = up to 2 when there are 2+ cores; 0 = none

@@ -2,9 +2,12 @@
 
 Ruled tables come from pdfplumber's table finder (lines strategy) on the page with its
 invisible rectangles removed (some editors put a white box behind every text line); merged
-cells are repeated; a table split over pages comes out as consecutive grid blocks, which the
-mapping concatenates.  Running text outside the tables is merged into paragraphs; page numbers
-(-3-, — 3 —, 第3页), running headers and red rotated stamp text are dropped.
+cells are repeated; a table split over pages (same column rules at the foot of one page and
+the top of the next) comes out as one grid block, its repeated header rows dropped and a row
+the break cut in two joined.  Running text outside the tables is merged into paragraphs; a
+heading line (一、总体情况) is a block of its own, also at the foot of a page; page numbers
+(-3-, — 3 —, 第3页), running headers and red rotated stamp text are dropped.  The file's
+CreationDate stays in ``meta``: it is not a publication date.
 """
 
 from __future__ import annotations
@@ -133,7 +136,6 @@ def _join_pages(pages: list[list[Block]], ends: dict[int, tuple[bool, bool]]) ->
                 prev.text = join_cjk(prev.text, b.text)  # a paragraph running over a page break
                 continue
             if (first and isinstance(b, GridBlock) and isinstance(prev, GridBlock)
-                    and ends.get(id(prev), (False, True))[1]
                     and _same_table(prev, b, last_page.get(id(prev), prev.page))):
                 _append_rows(prev, b)
                 last_page[id(prev)] = b.page  # type: ignore[assignment]
@@ -155,8 +157,10 @@ def _continues(prev: TextBlock, b: TextBlock, ends: dict[int, tuple[bool, bool]]
 
 
 def _same_table(above: GridBlock, below: GridBlock, above_last_page: int | None, tol: float = 4.0) -> bool:
-    """Consecutive grids on consecutive pages with the same column rules (after
-    :func:`align_continued`) are one table cut by the page break."""
+    """The last grid of a page and the first of the next with the same column rules (after
+    :func:`align_continued`) are one table cut by the page break.  Where the first part ends
+    on its page says nothing: a tall row that cannot be split (the merged 三、本年度办理结果
+    block) leaves half a page empty."""
     if above_last_page is None or below.page != above_last_page + 1 or not above.rows or not below.rows:
         return False
     a, b = getattr(above, "col_spans", None), getattr(below, "col_spans", None)
@@ -315,9 +319,8 @@ def _read_page(page, number: int, source: str, ends: dict[int, tuple[bool, bool]
                ) -> list[tuple[float, Block, Line | None]] | None:
     """Blocks of one page as ``(top, block, line-or-None)``; ``None`` if it needs OCR.
 
-    ``ends`` receives, per block (by ``id``), whether it starts afresh (a paragraph's first
-    line is indented) and whether it may go on over the page break (a paragraph's last line
-    runs to the right margin, a table reaches the lower part of the page)."""
+    ``ends`` receives, per paragraph (by ``id``), whether its first line is indented and
+    whether its last line runs to the right margin (used to join paragraphs across pages)."""
     chars = page.chars
     if len(chars) > MAX_CHARS_PER_PAGE:
         raise UnreadableDocument(source, f"page {number} has {len(chars)} characters (limit {MAX_CHARS_PER_PAGE})")
@@ -344,8 +347,6 @@ def _read_page(page, number: int, source: str, ends: dict[int, tuple[bool, bool]
             continue
         taken.append(bbox)
         items.append((top, grid, None))
-        if ends is not None:  # a table stopping high on the page ends there
-            ends[id(grid)] = (False, bottom > 0.6 * float(page.height))
     rest = [g for g in glyphs if not any(a <= g.cx <= c and b <= g.cy <= d for a, b, c, d in taken)]
     lines = group_lines(rest)
     height = float(page.height)

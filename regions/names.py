@@ -35,8 +35,13 @@ _AUTONOMOUS = ("自治区", "自治州", "自治县", "自治旗")
 MIN_SHORT = 2  # never shorten to a single character (忠县 stays 忠县)
 
 GOVERNMENT_SUFFIXES = ("人民政府", "行政公署", "政府")
-_TOWNSHIP_RE = re.compile(r"(街道办事处|街道办|街道|镇|乡|苏木)(人民政府|政府)?$")
+# Publisher kind from a name (the one implementation: ``rules.deadlines.publisher_kind`` calls it).
+_OFFICE_RE = re.compile(r"(人民政府|政府)(办公室|办公厅)$|政府办$")
+_TOWNSHIP_RE = re.compile(r"(街道办事处|街道办|街道工委|街道|苏木)$|(镇|乡|苏木)(人民政府|政府)?$")
 _GOVERNMENT_RE = re.compile(r"(人民政府|行政公署|政府)$")
+_UNCERTAIN_RE = re.compile(r"(管委会|管理委员会|党工委)$")
+_DEPARTMENT_RE = re.compile(r"(局|委员会|委|办公室|办公厅|办|中心|院|所|厅|署|部|处|站|队|馆)$")
+_TITLE_TAIL_RE = re.compile(r"(?:19|20)\d{2}年.*$")
 _PARTY_PREFIX_RE = re.compile(r"^(中共|中国共产党)")
 _BRACKETS_RE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 
@@ -111,20 +116,40 @@ def normalise_agency(agency: str) -> str:
     return _PARTY_PREFIX_RE.sub("", text)
 
 
+def name_kind(agency_name: str | None, is_region_name: Callable[[str], bool] | None = None) -> str | None:
+    """The publisher kind a name denotes, or None when the name does not tell.
+
+    ``'department'`` for a government's office (XX县人民政府办公室, 政府办) and for bodies named
+    局/委/办/中心/厅/...; ``'township'`` for 镇/乡/苏木 governments and 街道办事处; ``'government'``
+    for a people's government or 行政公署; None for 管委会/党工委 (not guessed) and unknown
+    endings. A title pasted as the name (XX县财政局2024年…) is cut at the year; brackets and a
+    party prefix are ignored. ``is_region_name`` lets a bare division name (榆中县) count as
+    its government.
+    """
+    name = _TITLE_TAIL_RE.sub("", normalise_agency(agency_name or ""))
+    if not name:
+        return None
+    if is_region_name is not None and is_region_name(name):
+        return "government"
+    if _OFFICE_RE.search(name):
+        return "department"
+    if _TOWNSHIP_RE.search(name):
+        return "township"
+    if _GOVERNMENT_RE.search(name):
+        return "government"
+    if _UNCERTAIN_RE.search(name):
+        return None
+    if _DEPARTMENT_RE.search(name):
+        return "department"
+    return None
+
+
 def infer_kind(agency_name: str, is_region_name: Callable[[str], bool] | None = None) -> str:
     """Which kind of publisher an agency name denotes: ``'government'`` (a people's
     government of a province, prefecture or county, or a 行政公署), ``'township'`` (a 镇/乡/
     苏木 government or a 街道办事处) or ``'department'`` (everything else: 局, 委员会, 办公室,
     管委会 ...). ``XX县人民政府办公室`` is a department. ``is_region_name`` lets a bare
-    division name (``榆中县``) count as its government.
+    division name (``榆中县``) count as its government. See :func:`name_kind`, which this
+    only completes (a name that does not tell is a department).
     """
-    name = normalise_agency(agency_name)
-    if not name:
-        return "department"
-    if is_region_name is not None and is_region_name(name):
-        return "government"
-    if _TOWNSHIP_RE.search(name):
-        return "township"
-    if _GOVERNMENT_RE.search(name):
-        return "government"
-    return "department"
+    return name_kind(agency_name, is_region_name) or "department"

@@ -237,13 +237,6 @@ def days_late(published: dt.date | None, deadline: dt.date | None) -> int | None
 
 # --- publisher kind from the agency's name -------------------------------------------------
 
-_BRACKETS = re.compile(r"[（(【\[].*?[)）】\]]")
-_OFFICE = re.compile(r"(人民政府|政府)(办公室|办公厅)$|政府办$")
-_TOWNSHIP = re.compile(r"(街道办事处|街道办|街道工委|街道)$|[乡镇]人民政府$|[乡镇]政府$")
-_GOVERNMENT = re.compile(r"(?:[省市县区州旗盟]|自治区|自治州|自治县|自治旗|特区)(人民政府|政府)$")
-_UNCERTAIN = re.compile(r"(管委会|管理委员会|党工委)$")
-_DEPARTMENT = re.compile(r"(局|委员会|委|办公室|办公厅|办|中心|院|所|厅|署|部|处|站|队|馆)$")
-
 
 def publisher_kind(agency_name: str | None, level: str | None = None) -> str | None:
     """'government', 'department', 'township' or None (unknown); the site list's level wins.
@@ -257,18 +250,7 @@ def publisher_kind(agency_name: str | None, level: str | None = None) -> str | N
             return kind
     if not agency_name:
         return None
-    name = _BRACKETS.sub("", re.sub(r"\s+", "", agency_name))
-    name = re.sub(r"\d{4}年.*$", "", name)  # a title pasted as the name
-    if not name:
-        return None
-    if _OFFICE.search(name):
-        return "department"
-    if _TOWNSHIP.search(name):
-        return "township"
-    if _GOVERNMENT.search(name):
-        return "government"
-    if _UNCERTAIN.search(name):
-        return None
-    if _DEPARTMENT.search(name):
-        return "department"
-    return None
+    # one implementation of name -> kind, shared with the regions registry
+    from regions.names import name_kind
+
+    return name_kind(agency_name)

@@ -296,13 +296,58 @@ HIERARCHY_CELLS = [("applications", "new", "total"), ("applications", "total", "
 ]
 
 
+def _registry():
+    try:
+        from regions.registry import registry
+
+        return registry()
+    except Exception:  # noqa: BLE001 - no registry data: parent links from the store only
+        return None
+
+
+def parent_links(agencies: list) -> dict[str, str]:
+    """Each department's and township's government (child name -> parent name).
+
+    The agency's own parent link (the store's ``parent_id``) wins; else the government of its
+    division: the agency's region code, or the divisions named in its name (registry), matched
+    to a known government of that code, else to the registry's formal name of that government
+    when it is a known agency. Governments are nobody's bodies here (a county is not a
+    department of its city).
+    """
+    known = {a.name for a in agencies}
+    governments: dict[str, str] = {}
+    for a in agencies:
+        if a.kind == "government" and a.region and re.fullmatch(r"\d{6}", a.region):
+            governments.setdefault(a.region, a.name)
+    reg: Any = False  # loaded on first need
+    links: dict[str, str] = {}
+    for a in agencies:
+        if a.kind == "government":
+            continue
+        if a.parent:
+            links[a.name] = a.parent
+            continue
+        if reg is False:
+            reg = _registry()
+        code = a.region if a.region and re.fullmatch(r"\d{6}", a.region) else None
+        if code is None and reg is not None:
+            code = reg.attribute(a.name, None)
+        parent = governments.get(code) if code else None
+        if parent is None and code and reg is not None:
+            region = reg.get(code)
+            parent = region.agency if region is not None and region.agency in known else None
+        if parent and parent != a.name:
+            links[a.name] = parent
+    return links
+
+
 def hierarchy(history, settings: dict | None = None) -> list[HistoryFinding]:
-    """A government's consolidated totals smaller than the sum of its own bodies' reports of the year."""
+    """A government's consolidated totals smaller than the sum of its own bodies' reports of the year
+    (bodies: its departments and townships, by :func:`parent_links`)."""
     agencies = history.agencies()
     kids: dict[str, list[str]] = {}
-    for a in agencies:
-        if a.parent:
-            kids.setdefault(a.parent, []).append(a.name)
+    for child, parent in parent_links(agencies).items():
+        kids.setdefault(parent, []).append(child)
     kinds = {a.name: a.kind for a in agencies}
     out = []
     for s in history.reports():

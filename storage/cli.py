@@ -155,7 +155,7 @@ def ingest(
     show_default=True,
     help="Noncompliant: confirmed findings only, or every finding not dismissed (and missing reports).",
 )
-@click.option("--region", help="Noncompliant: only agencies in this division code (and below).")
+@click.option("--region", help="Only agencies in this division code or province/prefecture/county (and below).")
 def export(
     what: str,
     db_path: str,
@@ -192,10 +192,12 @@ def export(
                 rule=rule,
                 current_only=not include_all,
                 reports_only=not include_all,
+                region=region,
             )
         else:
             rows = store.export_findings(
-                year=year, agency=agency, rule=rule, severity=severity, active_only=not include_all
+                year=year, agency=agency, rule=rule, severity=severity, active_only=not include_all,
+                region=region,
             )
     chinese = headers == "zh"
     columns = COLUMNS[what]

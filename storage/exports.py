@@ -450,7 +450,7 @@ def export_noncompliant(
         if level and a["level"] != level:
             continue
         prov, pref, cty, prov_code, pref_code, cty_code = _lineage_names(a["region_code"], cache)
-        if region and region not in (a["region_code"], prov_code, pref_code, cty_code):
+        if region and region not in (a["region_code"], prov_code, pref_code, cty_code, prov, pref, cty):
             continue
         rep = reports.get(agency_id)
         items = by_agency.get(agency_id, [])

@@ -270,7 +270,13 @@ def run_summaries(
     today: Any = None,
 ) -> list[dict[str, Any]]:
     """The latest runs (or the one ``run_id``), newest first: times, requests, bytes,
-    new/changed/removed reports, errors and per-site health (``sites``)."""
+    new/changed/removed reports, errors and per-site health (``sites``).
+
+    ``removed``: reports fetched by the site's previous run and not fetched (or fetched with an
+    error status) by this one, counted only for sites this run fetched documents from, so a site
+    that could not be reached at all does not count as having removed its reports (the same
+    basis as the REPORT_REMOVED history rule).
+    """
     from storage.store import loads
 
     clauses, params = [], []
@@ -295,7 +301,9 @@ def run_summaries(
                WHERE rep.is_report = 1 AND v.run_id = ? AND (d.run_id IS NULL OR d.run_id != ?)""", (rid, rid))["n"]  # fmt: skip
         removed = store.one(
             """SELECT COUNT(DISTINCT d.id) AS n FROM documents d JOIN reports rep ON rep.document_id = d.id
-               WHERE rep.is_report = 1 AND d.site IN (SELECT site FROM run_sites WHERE run_id = ?)
+               WHERE rep.is_report = 1 AND d.site IN (SELECT d3.site FROM fetches f3
+                                                      JOIN documents d3 ON d3.id = f3.document_id
+                                                      WHERE f3.run_id = ?)
                  AND EXISTS (SELECT 1 FROM fetches f WHERE f.document_id = d.id AND f.run_id =
                      (SELECT MAX(f2.run_id) FROM fetches f2 JOIN documents d2 ON d2.id = f2.document_id
                       WHERE d2.site = d.site AND f2.run_id < ?))

@@ -114,3 +114,19 @@ def test_xlsx_headers_frozen_filter_widths(store, tmp_path, what):
     else:
         sev = {ws.cell(row=i, column=headers.index("严重程度") + 1).value for i in range(2, ws.max_row + 1)}
         assert sev == {"错误", "警告", "提示"}
+
+
+def test_rows_carry_the_place_and_filter_by_region(store):
+    rows = store.export_reports()
+    assert {(r["province"], r["prefecture"], r["county"], r["region_code"]) for r in rows} == {
+        ("辽宁省", "鞍山市", "立山区", "210304")}
+    for region in ("210304", "210300", "210000", "鞍山市", "立山区", "辽宁省"):
+        assert len(store.export_reports(region=region)) == 3, region
+        assert len(store.export_findings(region=region)) == 9, region
+    for region in ("210302", "210200", "大连市", "北京市"):
+        assert store.export_reports(region=region) == [] and store.export_findings(region=region) == [], region
+    buf = io.StringIO()
+    write_csv(store.export_findings(), FINDING_COLUMNS, buf)
+    head, first = list(csv.reader(io.StringIO(buf.getvalue().lstrip("\ufeff"))))[:2]
+    assert [first[head.index(h)] for h in ("省份", "地市", "区县", "区划代码")] == ["辽宁省", "鞍山市", "立山区", "210304"]
+    assert {"省份", "地市", "区县", "区划代码"} <= {c.zh for c in REPORT_COLUMNS}

@@ -54,6 +54,7 @@ def server(tmp_path_factory):
         body = body.replace("<strong>一、总体情况</strong></p>", "<strong>一、总体情况</strong></p>" + PAYLOADS, 1)
         xss_id, _ = sample.ingest_one(store, XSS_AGENCY, 2022, body.encode("utf-8"),
                                       url="http://www.example-gov.cn/210302/xss/2022.html")  # fmt: skip
+        runs = sample.add_history(store)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db), "--port", str(port)],
@@ -70,7 +71,7 @@ def server(tmp_path_factory):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
                 time.sleep(0.1)
-        yield {"base": base, "db": db, "ids": ids, "xss_id": xss_id}
+        yield {"base": base, "db": db, "ids": ids, "xss_id": xss_id, "runs": runs}
     finally:
         proc.terminate()
         try:
@@ -213,3 +214,35 @@ def test_report_source_with_script_payloads_runs_none_of_them(server, page_for):
     page.set_content(PAYLOADS)
     page.wait_for_timeout(300)
     assert page.dialogs and page.evaluate("window.__pwned") in (1, 2)
+
+
+def test_run_history_and_history_findings(server, page_for):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = page_for("bob", "secret-pass-2")
+    base = server["base"]
+    page.click("header.top nav a[href='/runs']")
+    page.wait_for_url(base + "/runs")
+    assert page.locator("#runs tbody tr").count() == 2
+    page.screenshot(path=str(SHOTS / "runs.png"))
+    page.click(f"#runs a[href='/runs/{server['runs']['crawl2']}']")
+    page.wait_for_url(f"{base}/runs/{server['runs']['crawl2']}")
+    assert page.locator("#sites tr.bad-row").count() == 3
+    assert "HTTP 404" in page.locator("#problems").inner_text()
+    page.screenshot(path=str(SHOTS / "run.png"), full_page=True)
+
+    # the report edited after publication: the change as a table and a diff, escaped
+    with Store(server["db"]) as store:
+        rid = store.one("SELECT report_id FROM findings WHERE rule = 'CHANGED_AFTER_PUBLICATION'")["report_id"]
+    page.goto(f"{base}/reports/{rid}")
+    diff = page.locator(".change-diff")
+    diff.scroll_into_view_if_needed()
+    assert "行政处罚·处理决定数量" in diff.locator("table").inner_text()
+    assert "<b>及时</b>" in diff.locator("pre").inner_text() and diff.locator("pre b").count() == 0
+    page.screenshot(path=str(SHOTS / "report_changed.png"))
+
+    # an agency with missing reports found by the history rules
+    page.goto(f"{base}/agencies?year=2024&timeliness=missing")
+    page.click("text=台安县人民政府")
+    assert "未在台安县人民政府的门户网站上找到2024年度" in page.locator("main").inner_text()
+    page.screenshot(path=str(SHOTS / "agency_missing.png"), full_page=True)
+    assert page.dialogs == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 from storage.store import Store
@@ -68,7 +69,8 @@ def generated_page(agency: SampleAgency, year: int, *, seed: int = 7, defect: st
     return render_page(gen.report).encode("utf-8")
 
 
-def ingest_one(store: Store, agency: SampleAgency, year: int, body: bytes, *, url: str | None = None):
+def ingest_one(store: Store, agency: SampleAgency, year: int, body: bytes, *, url: str | None = None,
+               run_id: int | None = None):  # fmt: skip
     return store.ingest_bytes(
         body,
         url or report_url(agency, year),
@@ -77,6 +79,7 @@ def ingest_one(store: Store, agency: SampleAgency, year: int, body: bytes, *, ur
         level=agency.level,
         region=agency.region,
         today=dt.date(year + 1, 6, 30),
+        run_id=run_id,
     )
 
 
@@ -92,3 +95,109 @@ def build(store: Store, *, seed: int = 7) -> dict[tuple[int, int], int]:
                                   signed=LATE.get((i, year)))  # fmt: skip
             ids[(i, year)], _ = ingest_one(store, agency, year, body)
     return ids
+
+
+# ---------------------------------------------------------------- run history and history findings
+
+SITE = "http://www.example-gov.cn/{region}/"
+CHANGED = 2, 2024  # 立山区 2024: a number and a sentence changed after publication
+REMOVED = 4, 2022  # 铁西区 2022: taken down (404)
+UNREACHABLE, BLOCKED, EMPTY = 7, 10, 11  # 海城市, 西岗区, 东城区 in the second crawl
+
+
+def site_of(agency: SampleAgency) -> str:
+    return SITE.format(region=agency.region) + abs(hash(agency.name)).__str__()[-4:] + "/"
+
+
+def changed_page(agency: SampleAgency, year: int, *, seed: int = 7) -> bytes:
+    """The report of ``generated_page`` edited after publication: one table number and one sentence."""
+    from sandbox.render import render_page
+    from sandbox.reports import build_report
+
+    rng = random.Random(f"{seed}:{agency.name}:{year}")
+    gen = build_report(agency.name, agency.kind, year, rng, county=agency.county,
+                       portal=f"{agency.county}人民政府网站", defect=DEFECTS.get((AGENCIES.index(agency), year)),
+                       signed=LATE.get((AGENCIES.index(agency), year)))  # fmt: skip
+    rep = gen.report
+    cell = rep.disclosure["penalty"]["decisions"]
+    cell.value = (cell.value or 0) + 12
+    cell.raw = str(cell.value)
+    rep.sections["5"] = (rep.sections.get("5") or "") + "\n三是进一步加强政策解读和回应关切工作，<b>及时</b>更新公开目录。"
+    return render_page(rep).encode("utf-8")
+
+
+def _site_stats(requests: int, reports: int, nbytes: int, **extra: int) -> dict:
+    return {"requests": requests, "responses": requests, "status_2xx": requests, "reports": reports,
+            "bytes": nbytes, **extra}  # fmt: skip
+
+
+def add_history(store: Store, *, today: dt.date = dt.date(2025, 6, 30), seed: int = 7) -> dict[str, int]:
+    """Two crawls over the sample's portals and one monitor run with the history rules, on top of
+    :func:`build`: the second crawl finds a changed report, a removed one, an unreachable site, a
+    site blocked by robots.txt and an empty column.  Returns the run ids."""
+    docs = store.query(
+        """SELECT r.agency, r.year, d.url, v.sha256 FROM reports r JOIN documents d ON d.id = r.document_id
+           JOIN document_versions v ON v.id = d.current_version_id WHERE r.current = 1 ORDER BY r.id""")
+    by_agency: dict[str, list[dict]] = {}
+    for d in docs:
+        by_agency.setdefault(d["agency"], []).append(d)
+    runs = {}
+    for n in (1, 2):
+        rid = runs[f"crawl{n}"] = store.start_run("crawl", {"sites": len(AGENCIES), "sample": True})
+        total_requests = total_bytes = 0
+        for i, agency in enumerate(AGENCIES):
+            site = site_of(agency)
+            mine = by_agency.get(agency.name, [])
+            if n == 2 and i in (UNREACHABLE, BLOCKED):
+                stats = {"requests": 3, "responses": 0, "errors": 3 if i == UNREACHABLE else 0,
+                         "robots_forbidden": 3 if i == BLOCKED else 0}  # fmt: skip
+                stats["problems"] = (
+                    [{"url": site + "xxgk/ndbg/", "kind": "list", "error": "TimeoutError: 连接超时（30秒）"},
+                     {"url": site, "kind": "page", "error": "ConnectionRefusedError: 连接被拒绝"}]
+                    if i == UNREACHABLE else
+                    [{"url": site + "xxgk/ndbg/", "kind": "list", "error": "IgnoreRequest: Forbidden by robots.txt"}])  # fmt: skip
+                store.record_run_site(rid, site, stats=stats, agency=agency.name,
+                                      health="unreachable" if i == UNREACHABLE else "blocked")  # fmt: skip
+                total_requests += 3
+                continue
+            if n == 2 and i == EMPTY:
+                store.record_run_site(rid, site, stats=_site_stats(2, 0, 4096), agency=agency.name, health="empty")
+                total_requests += 2
+                continue
+            nbytes = 0
+            for d in mine:
+                url, year = d["url"], d["year"]
+                if n == 2 and (i, year) == REMOVED:
+                    store.add_document(url, None, status=404, run_id=rid, site=site)
+                    continue
+                if n == 2 and (i, year) == CHANGED:
+                    body = changed_page(agency, year, seed=seed)
+                    ingest_one(store, agency, year, body, url=url, run_id=rid)
+                else:
+                    body = store.read_blob(d["sha256"])
+                store.add_document(url, body, run_id=rid, site=site)
+                nbytes += len(body)
+            reqs = len(mine) + 2
+            store.record_run_site(rid, site, stats=_site_stats(reqs, len(mine), nbytes + 6000,
+                                                               unchanged_reports=len(mine) if n == 2 else 0),
+                                  agency=agency.name, health="ok" if mine else "no_reports")  # fmt: skip
+            total_requests += reqs
+            total_bytes += nbytes + 6000
+        store.finish_run(rid, {"downloader/request_count": total_requests, "downloader/response_bytes": total_bytes,
+                               "nianbao/not_modified": 0})  # fmt: skip
+    # The sample's years are generated independently (no carried-over state), so the year-over-
+    # year and copy rules would fire on every pair: keep the monitoring rules' findings only.
+    from monitor.history import StoreHistory
+    from rules import history as hrules
+
+    rid = runs["monitor"] = store.start_run("monitor", {"plan": "sample"})
+    items = [h for h in hrules.audit_history(StoreHistory(store), today=today) if h.finding.rule in MONITOR_RULES]
+    result = store.save_history_findings(items, rules=hrules.RULES, run_id=rid)
+    summary = {"history_findings": len(items), "new": len(result["new"]), "resolved": len(result["resolved"]),
+               "by_rule": dict(Counter(h.finding.rule for h in items))}  # fmt: skip
+    store.finish_run(rid, {"plan": "sample", "crawl_runs": [runs["crawl1"], runs["crawl2"]],
+                           "history": summary, "notified": 0, "problems": []})  # fmt: skip
+    return runs
+
+
+MONITOR_RULES = ("MISSING_REPORT", "CHANGED_AFTER_PUBLICATION", "REPORT_REMOVED")

@@ -82,8 +82,10 @@ async def agency_detail(request: Request) -> Response:
     for r in reports:
         r["timeliness"] = ov.timeliness(r)
         r["flags"] = sorted(flags.get(r["id"], ()))
+    timeline = sorted([("report", r) for r in reports] + [("missing", m) for m in missing],
+                      key=lambda kv: -(kv[1]["year"] or 0))  # fmt: skip
     return render(request, "agency.html", {
-        "agency": agency, "place": _place_text(place), "reports": reports, "missing": missing,
+        "agency": agency, "place": _place_text(place), "timeline": timeline,
         "findings": findings, "audited": audited,
         "monitor": [f for f in findings if f["rule"] in ("MISSING_REPORT", "REPORT_REMOVED", "CHANGED_AFTER_PUBLICATION")],
     })  # fmt: skip
