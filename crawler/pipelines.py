@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.exceptions import NotConfigured
 from twisted.internet import threads
 
-from crawler.attribution import Placement, Places, attribute, site_for_url
+from crawler.attribution import Placement, Places, site_for_url
 from crawler.items import DocumentItem, ReportItem
 from crawler.sites import Site
 from nianbao.model import DateEvidence, Report
@@ -292,69 +292,39 @@ class StorePipeline:
             jobs.append((doc.body, doc.url, doc.content_type, {k: v for k, v in hints.items() if v}))
         return jobs
 
-    def _place(self, report: Report, site: Site | None, hint: Site | None, portal_sites: tuple[Site, ...],
-               url: str) -> Placement | None:
-        """Record the report's agency with its region, kind and parent (a body not in the list
-        is recorded with its name as written, placed by the portal it was found on)."""
-        if not report.agency:
-            return None
-        try:
-            placement = self.places.place(report.agency, site=site, hint=hint, portal_sites=portal_sites, url=url)
-        except Exception as exc:  # noqa: BLE001 - placing is a nicety; the report must be saved
-            log.error("机构 %s 无法确定所属地区：%s", report.agency, exc)
-            placement = Placement(report.agency, parent=hint.agency if hint and site is None else None)
+    def _record_agency(self, placement: Placement) -> None:
+        """Record the report's agency with its region, kind and parent."""
         try:
             self.store.upsert_agency(
-                report.agency, level=placement.level, region=placement.region, parent=placement.parent,
+                placement.name, level=placement.level, region=placement.region, parent=placement.parent,
                 kind=placement.kind, prefecture=placement.prefecture, county=placement.county,
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001
-            log.error("机构 %s 无法登记：%s", report.agency, exc)
-        return placement
+            log.error("机构 %s 无法登记：%s", placement.name, exc)
 
     def _save(self, item: ReportItem, portal_sites: tuple[Site, ...], hint: Site | None, readings: list) -> None:
-        from rules.registry import AuditContext, audit
+        from crawler.assemble import assemble
         from storage.store import canonical_url, to_date
 
-        best = best_reading([(d, r) for d, r, _ in readings])
-        if best is None:
+        docs = [d for d, _, _ in readings]
+        firsts = []
+        for d in docs:
+            known = self.store.one("SELECT first_seen FROM documents WHERE url = ?", (canonical_url(d.url),))
+            firsts.append(to_date(known["first_seen"]) if known else dt.date.today())
+        got = assemble(
+            docs, [(i, r) for i, (_, r, _) in enumerate(readings)], list_date=item.list_date,
+            link_text=item.link_text, hint=hint, sites=self.spider.sites, portal_sites=portal_sites,
+            places=self.places, first_seen=firsts,
+        )  # fmt: skip
+        if got is None:
             return
-        doc, report = best
-        ref = next(ref for d, r, ref in readings if d is doc)
-        page_report = next((r for d, r, _ in readings if d.role == "page"), None)
-        if doc.role == "page" and report.read_by not in ("html", "text"):
-            adopt_list_date(report, item.list_date)  # a bare file in the list
-        else:
-            adopt_page_date(report, page_report)
-        if not report.title and page_report is not None and page_report.title:
-            report.title = page_report.title
-        site = None
-        if report.is_report:
-            name, site = attribute(
-                title=report.title or item.link_text, parsed_agency=report.agency,
-                candidates=self.spider.sites, hint=hint,
-            )  # fmt: skip
-            if name and name != report.agency:
-                report.agency, report.agency_source = name, "title" if site is None else "site list"
-        placement = self._place(report, site, hint, portal_sites, doc.url) if report.is_report else None
-        level = placement.level if placement else (site.level if site else None)
-        region = placement.region if placement else (site.region if site else None)
-        known = self.store.one("SELECT first_seen FROM documents WHERE url = ?", (canonical_url(doc.url),))
-        first_seen = to_date(known["first_seen"]) if known else dt.date.today()
-        kind = (placement.kind if placement else None) or _publisher_kind(report.agency, level)
-        ctx = AuditContext(level=level, kind=kind, first_seen=first_seen)
-        try:
-            audit(report, ctx)
-        except ModuleNotFoundError as exc:
-            if exc.name != "rules.checks":
-                raise
-            report.notes.append("not audited: rules.checks is missing")
-        except Exception as exc:  # noqa: BLE001 - a rule bug must not lose the report
-            log.error("报告 %s 审核出错：%s", doc.url, exc)
-            report.notes.append(f"audit failed: {exc}")
+        doc, report, ref = readings[got.index]
+        first_seen = firsts[got.index]
+        if got.placement is not None:
+            self._record_agency(got.placement)
         self.store.save_report(
             report, version_id=ref.version_id, agency_hint=hint.agency if hint else None,
-            first_seen=first_seen, run_id=self.run_id, level=level, region=region,
+            first_seen=first_seen, run_id=self.run_id, level=got.level, region=got.region,
         )  # fmt: skip
         counts = self.per_portal[item.portal]
         if report.is_report:

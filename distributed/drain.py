@@ -218,7 +218,8 @@ class Drainer:
                 r = codec.decode_result(fields)
                 report = r["report"]
                 if r.get("upsert_agency"):
-                    self.store.upsert_agency(r["upsert_agency"]["name"], parent=r["upsert_agency"]["parent"])
+                    fields = dict(r["upsert_agency"])
+                    self.store.upsert_agency(fields.pop("name"), **fields)
                 self.store.save_report(report, version_id=r["version_id"], agency_hint=r.get("agency_hint"),
                                        first_seen=r["first_seen"], run_id=self.run_id, level=r.get("level"),
                                        region=r.get("region"))  # fmt: skip

@@ -60,46 +60,38 @@ def read_documents(docs: list[DocumentItem], item: dict[str, Any], hint: Site | 
 
 def prepare_report(docs: list[DocumentItem], readings: list[tuple[int, Any]], item: dict[str, Any],
                    hint: Site | None, sites: list[Site], first_seen: list[str | None]) -> tuple[int, Any, dict] | None:
-    """(index of the document kept, its Report attributed and audited, what the store must know)."""
-    from crawler.attribution import attribute
-    from crawler.pipelines import _publisher_kind, adopt_page_date, best_reading
-    from rules.registry import AuditContext, audit
+    """(index of the document kept, its Report attributed and audited, what the store must know),
+    by the same :func:`crawler.assemble.assemble` as the single-machine pipeline."""
+    from crawler.assemble import assemble
 
-    best = best_reading([(docs[i], r) for i, r in readings])
-    if best is None:
+    today = dt.date.today()
+    firsts = [dt.date.fromisoformat(s[:10]) if s else today for s in first_seen]
+    portal_sites = [s for s in sites if hint is not None and s.url == hint.url]
+    got = assemble(docs, readings, list_date=item.get("list_date"), link_text=item.get("link_text"), hint=hint,
+                   sites=sites, portal_sites=portal_sites, places=_places(sites), first_seen=firsts)  # fmt: skip
+    if got is None:
         return None
-    doc, report = best
-    idx = next(i for i, r in readings if r is report)
-    page_report = next((r for i, r in readings if docs[i].role == "page"), None)
-    adopt_page_date(report, page_report)
-    if not report.title and page_report is not None and page_report.title:
-        report.title = page_report.title
-    site = None
+    p = got.placement
     upsert = None
-    if report.is_report:
-        name, site = attribute(title=report.title or item.get("link_text"), parsed_agency=report.agency,
-                               candidates=sites, hint=hint)  # fmt: skip
-        if name and name != report.agency:
-            report.agency, report.agency_source = name, "title" if site is None else "site list"
-        if report.agency and site is None:
-            parent = hint.agency if hint and hint.agency != report.agency else None
-            upsert = {"name": report.agency, "parent": parent}
-    level = site.level if site else None
-    region = site.region if site else None
-    seen = first_seen[idx]
-    seen_date = dt.date.fromisoformat(seen[:10]) if seen else dt.date.today()
-    ctx = AuditContext(level=level, kind=_publisher_kind(report.agency, level), first_seen=seen_date)
-    try:
-        audit(report, ctx)
-    except ModuleNotFoundError as exc:
-        if exc.name != "rules.checks":
-            raise
-        report.notes.append("not audited: rules.checks is missing")
-    except Exception as exc:  # noqa: BLE001 - a rule bug must not lose the report
-        log.error("报告 %s 审核出错：%s", doc.url, exc)
-        report.notes.append(f"audit failed: {exc}")
-    return idx, report, {"first_seen": seen_date.isoformat(), "level": level, "region": region,
-                         "upsert_agency": upsert}  # fmt: skip
+    if p is not None:
+        upsert = {"name": p.name, "level": p.level, "region": p.region, "parent": p.parent, "kind": p.kind,
+                  "prefecture": p.prefecture, "county": p.county}  # fmt: skip
+    extra = {"first_seen": firsts[got.index].isoformat(), "level": got.level, "region": got.region,
+             "upsert_agency": upsert}  # fmt: skip
+    return got.index, got.report, extra
+
+
+_PLACES: dict[int, Any] = {}  # id(site list) -> Places, kept between jobs of one worker
+
+
+def _places(sites: list[Site]):
+    from crawler.attribution import Places
+
+    key = id(sites)
+    if key not in _PLACES:
+        _PLACES.clear()
+        _PLACES[key] = Places(sites)
+    return _PLACES[key]
 
 
 def parse_item(payload: dict[str, Any]) -> str:
