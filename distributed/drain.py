@@ -236,19 +236,21 @@ class Drainer:
     # -- is everything done? ---------------------------------------------------------------
 
     def pending_work(self) -> tuple[bool, str]:
-        """(True, why) while anything of the job remains: crawling, entries, parse jobs."""
-        from rq.registry import StartedJobRegistry
+        """(True, why) while anything of the job remains: crawling, entries, parse jobs.
+
+        The crawl first (crawlers only add entries), then everything else in one atomic count
+        (:func:`distributed.remaining.remaining`): a parse job requeued after its worker died is
+        never missed between two separate reads."""
+        from distributed.remaining import remaining
 
         done, why = frontier_done(self.server, self.keys.job)
         if not done:
             return True, why
-        left = int(self.server.xlen(self.keys.items)) + int(self.server.xlen(self.keys.results))
-        if left:
-            return True, f"待写入 {left} 条"
-        queued = self.queue.count
-        started = StartedJobRegistry(queue=self.queue).count  # also retries jobs of dead workers
-        if queued or started:
-            return True, f"解析任务：排队 {queued}，进行中 {started}"
+        left = remaining(self.server, self.keys, self.queue)
+        if left.items or left.results:
+            return True, f"待写入 {left.items + left.results} 条"
+        if left.jobs:
+            return True, f"解析任务：排队 {left.queued}，进行中 {left.started}"
         return False, "全部完成"
 
     def failed_jobs(self) -> int:

@@ -117,17 +117,28 @@ class Cluster:
     def name(self, proc: subprocess.Popen) -> str:
         return next((n for n, q in self.procs if q is proc), str(proc.args))
 
-    def wait(self, procs: list[subprocess.Popen], timeout: float) -> None:
-        """Wait until all of ``procs`` exit; fail at once when one of them fails."""
-        deadline = time.monotonic() + timeout
+    def wait(self, procs: list[subprocess.Popen], timeout: float, progress=None, limit: float = 3600.0) -> None:
+        """Wait until all of ``procs`` exit; fail at once when one of them fails.
+
+        Without ``progress``: at most ``timeout`` seconds.  With it (a callable returning anything
+        comparable): at most ``timeout`` seconds *without progress* (its value unchanged), so a
+        loaded machine slows the wait down instead of failing it; ``limit`` caps the whole wait."""
+        start = last_change = time.monotonic()
+        seen = progress() if progress is not None else None
         while any(p.poll() is None for p in procs):
             for p in procs:
                 if p.poll() not in (None, 0):
                     name = self.name(p)
                     raise RuntimeError(f"{name} exited with {p.returncode}:\n{self.log(name)[-3000:]}")
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if progress is not None:
+                current = progress()
+                if current != seen:
+                    seen, last_change = current, now
+            if now - last_change > timeout or now - start > limit:
                 late = [self.name(p) for p in procs if p.poll() is None]
-                raise TimeoutError(f"still running after {timeout:.0f}s: {late}")
+                what = "without progress" if progress is not None and now - start <= limit else "in all"
+                raise TimeoutError(f"still running after {now - last_change:.0f}s {what}: {late}; last: {seen}")
             time.sleep(0.2)
         for p in procs:
             if p.returncode != 0:

@@ -133,3 +133,53 @@ def test_host_bucket_spaces_requests_across_clients(redis_url, job):
         time.sleep(0.005)
     # 5 per second plus a burst of 2, whatever the number of clients
     assert 5 <= granted <= 8
+
+
+def _abandoned_parse_job(server, k: Keys):
+    """A parse job whose worker died mid-job: STARTED, in the started registry, its heartbeat expired."""
+    from rq import Queue, Retry
+    from rq.job import JobStatus
+    from rq.registry import StartedJobRegistry
+
+    queue = Queue(k.rq_queue, connection=server)
+    job = queue.enqueue("distributed.jobs.parse_item", {"job": k.job}, retry=Retry(max=3))
+    server.lrem(queue.key, 1, job.id)  # taken by the worker
+    job.set_status(JobStatus.STARTED)
+    server.zadd(StartedJobRegistry(queue=queue).key, {f"{job.id}:dead": time.time() - 5})
+    return queue, job
+
+
+def test_a_parse_job_requeued_from_a_dead_worker_keeps_the_store_and_workers_waiting(server, job):
+    from distributed.remaining import remaining
+
+    k = Keys(job)
+    server.sadd(k.seeded, "http://www.a.gov.cn/")  # the crawl is over
+    queue, parse_job = _abandoned_parse_job(server, k)
+    # counting the queue, then the started registry (whose cleanup requeues the job) saw nothing
+    busy, why = Drainer(None, server, job).pending_work()
+    assert busy and "排队 1" in why, why
+    assert queue.get_job_ids() == [parse_job.id]  # retried, not lost
+    assert remaining(server, k, queue).jobs == 1
+    server.lmove(queue.key, queue.intermediate_queue_key)  # a worker took it and has not started it yet
+    left = remaining(server, k, queue)
+    assert left.jobs == 1 and bool(left)
+    parse_job.delete(remove_from_queue=False)  # done since (result_ttl=0): the entry is a leftover
+    assert server.llen(queue.intermediate_queue_key) == 1
+    assert not remaining(server, k, queue)
+    assert Drainer(None, server, job).pending_work() == (False, "全部完成")
+
+
+def test_a_retried_job_succeeds_although_its_dead_predecessor_left_an_execution(server, job):
+    from rq import Queue, Retry
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+
+    from distributed.worker import run_worker
+
+    queue = Queue(Keys(job).rq_queue, connection=server)
+    parse_job = queue.enqueue("builtins.len", [1, 2], retry=Retry(max=3), result_ttl=0)  # as the store does
+    # what a SIGKILLed worker leaves: its execution listed for the job, the execution's record expired
+    server.zadd(parse_job.execution_registry.key, {"dead-execution": time.time() + 60})
+    assert run_worker(server, job, burst=True) == 1
+    assert FailedJobRegistry(queue=queue).count == 0
+    assert not Job.exists(parse_job.id, connection=server)  # done once, nothing kept (result_ttl=0)
