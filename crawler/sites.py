@@ -1,4 +1,4 @@
-"""The site list (``sites.csv``, see ``shared/domain/sites.md``) as plain objects (pure)."""
+"""The site list (``sites.csv``, see ``docs/domain/sites.md``) as plain objects (pure)."""
 
 from __future__ import annotations
 

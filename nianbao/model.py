@@ -1,4 +1,4 @@
-"""The canonical report (``../shared/domain/report-model.md``) and findings.
+"""The canonical report (``docs/domain/report-model.md``) and findings.
 
 Every reader (text, HTML, PDF, DOCX, OCR) produces a :class:`Report`; every rule produces
 :class:`Finding` objects.  These are plain data objects: no I/O here.

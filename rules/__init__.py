@@ -1,4 +1,4 @@
-"""Rules: reports (and their history) to findings. See ``../shared/domain/rules.md``.
+"""Rules: reports (and their history) to findings. See ``docs/domain/rules.md``.
 
 Each rule is a small function registered by name with :func:`rule`; :func:`audit` runs every
 single-report rule.  Rules never fetch, never parse, never store.
