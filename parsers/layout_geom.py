@@ -131,7 +131,7 @@ def paragraph_lines(lines: Sequence[Line], left: float, right: float) -> list[li
         if prev is not None:
             gap = ln.top - prev.bottom
             indent = ln.x0 > left + 1.2 * ln.size
-            short = prev.x1 < right - 2.0 * prev.size
+            short = right - prev.x1 > lead_width(ln.text, ln.size) + 0.5 * ln.size
             new = indent or short or gap > 1.3 * max(ln.size, prev.size) or bool(HEADING.match(ln.text))
             new = new or is_heading_line(prev.text)
         if new:
@@ -140,6 +140,27 @@ def paragraph_lines(lines: Sequence[Line], left: float, right: float) -> list[li
             out[-1].append(ln)
         prev = ln
     return out
+
+
+_LATIN_RUN = re.compile(r"[A-Za-z0-9.,%:/+\-]+")
+_NO_LINE_START = "，。、；：？！）》」』”’,.;:?!)%"
+_NO_LINE_END = "（《「『“‘【(["
+
+
+def lead_width(text: str, size: float) -> float:
+    """Rough width of what a line starts with that could not have been broken off (a number or
+    Latin word, a character with the punctuation that may not start a line, an opening
+    bracket with the character after it): if that fitted at the end of the line above, the
+    line above ended its paragraph."""
+    m = _LATIN_RUN.match(text)
+    if m:
+        return 0.55 * size * len(m.group())
+    n = 1
+    if text[:1] in _NO_LINE_END:
+        n += 1
+    if len(text) > n and text[n] in _NO_LINE_START:
+        n += 1
+    return n * size
 
 
 def is_heading_line(text: str) -> bool:

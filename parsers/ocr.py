@@ -65,6 +65,11 @@ def engine():
                     "Global.text_score": 0.3,
                     "Global.use_cls": False,
                     "Global.max_side_len": MAX_SIDE + 100,
+                    # Never upscale for detection: by default the short side is brought up to
+                    # 736 px, which turns a 72x430 cell crop into 736x4400 (5 s of CPU for
+                    # nothing); pages are already at a readable scale.
+                    "Det.limit_type": "max",
+                    "Det.limit_side_len": MAX_SIDE + 100,
                     "EngineConfig.onnxruntime.intra_op_num_threads": threads(),
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 }
@@ -100,7 +105,13 @@ def ocr_pdf_pages(data: bytes, indexes: Sequence[int], source: str, *, dpi: int 
             if w * h * scale * scale > MAX_PIXELS:
                 scale = (MAX_PIXELS / (w * h)) ** 0.5
             img = page.render(scale=scale, grayscale=True).to_pil()
-            yield i, ocr_page(img, page=i + 1)
+            blocks = ocr_page(img, page=i + 1)
+            ratio = min(max(img.size), MAX_SIDE) / max(w, h)  # pixels per point as ocr_page saw it
+            for b in blocks:  # column rules in points, like the text-layer pages
+                spans = getattr(b, "col_spans", None)
+                if spans:
+                    b.col_spans = [(x0 / ratio, x1 / ratio) for x0, x1 in spans]  # type: ignore[union-attr]
+            yield i, blocks
     finally:
         doc.close()
 
@@ -226,7 +237,9 @@ def _tables(arr) -> list[tuple[list[tuple[float, float, float, float]], tuple[fl
     h, w = arr.shape
     binary = cv2.adaptiveThreshold(arr, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(w // 25, 20), 1))
-    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(h // 60, 15)))
+    # A vertical rule is longer than the strokes of a character: scale by the page, whose
+    # width stands in for its height when the image is a band cut out of a page.
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(round(max(h, 1.3 * w) / 60), 15)))
     hmask = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     vmask = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, vk), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     edges: list[dict] = []

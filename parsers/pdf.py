@@ -42,6 +42,7 @@ MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all decompressed streams together
 MAX_CHARS_PER_PAGE = 60_000
 MIN_TEXT_CHARS = 8  # fewer visible characters than this: the page is a scan
 OCR_DPI = 170
+SCAN_TOLERANCE = 8.0  # points: column rules of a table continued on the next scanned page
 
 _TABLE_SETTINGS = {
     "vertical_strategy": "lines",
@@ -117,12 +118,13 @@ def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
         out.notes.append("OCR used for page(s) " + ",".join(str(i + 1) for i in scans))
     elif scans:
         out.notes.append("no text layer on page(s) " + ",".join(str(i + 1) for i in scans))
-    align_continued([b for items in pages for _, b, _ in items])
-    out.blocks = _join_pages([[b for _, b, _ in items] for items in pages], ends)
+    tol = SCAN_TOLERANCE if scans and ocr else 4.0  # scanned pages sit a few points apart
+    align_continued([b for items in pages for _, b, _ in items], tol=tol)
+    out.blocks = _join_pages([[b for _, b, _ in items] for items in pages], ends, tol=tol)
     return out
 
 
-def _join_pages(pages: list[list[Block]], ends: dict[int, tuple[bool, bool]]) -> list[Block]:
+def _join_pages(pages: list[list[Block]], ends: dict[int, tuple[bool, bool]], *, tol: float = 4.0) -> list[Block]:
     """Blocks of all pages in order, with what a page break cut in two put back together:
     a paragraph running over the break, and a table continued on the next page (one grid,
     its repeated header rows dropped, a row cut in two joined)."""
@@ -136,7 +138,7 @@ def _join_pages(pages: list[list[Block]], ends: dict[int, tuple[bool, bool]]) ->
                 prev.text = join_cjk(prev.text, b.text)  # a paragraph running over a page break
                 continue
             if (first and isinstance(b, GridBlock) and isinstance(prev, GridBlock)
-                    and _same_table(prev, b, last_page.get(id(prev), prev.page))):
+                    and _same_table(prev, b, last_page.get(id(prev), prev.page), tol)):
                 _append_rows(prev, b)
                 last_page[id(prev)] = b.page  # type: ignore[assignment]
                 continue

@@ -128,3 +128,18 @@ def test_corpus_heading_blocks_stand_alone():
         assert title in texts
     assert len(grids(ex)) == 3  # sections 2 and 3 run over page breaks: one grid each
 
+
+
+def test_wrapped_line_before_a_number_is_not_a_paragraph_end():
+    from parsers.layout_geom import Line, paragraph_lines
+
+    def line(text: str, x1: float, top: float) -> Line:
+        return Line(text, 56.8, top, x1, top + 11, 11.0)
+
+    right = 552.8
+    wrapped = [line("本报告所列数据统计期限为", 529.9, 100), line("2023年12月31日止。", 300, 118)]
+    assert len(paragraph_lines(wrapped, 56.8, right)) == 1  # "2023" did not fit in the 23 pt left
+    ended = [line("本报告所列数据统计期限为", 529.9, 100), line("如对本年度报告有疑问", 300, 118)]
+    assert len(paragraph_lines(ended, 56.8, right)) == 2  # one character would have fitted
+    heading = [line("五、存在的主要问题及改进情况", right, 100), line("二是部门间沟通联系仍有不足", right, 118)]
+    assert len(paragraph_lines(heading, 56.8, right)) == 2  # a heading line never runs on
