@@ -265,8 +265,7 @@ def score_case(case: Case, res: Result, audit: Callable | None) -> None:
 
 def _audit_function() -> Callable | None:
     try:
-        import rules.checks  # noqa: F401
-
+        importlib.import_module("rules.checks")  # registers the rules
         from rules.registry import audit
     except ImportError:
         return None
