@@ -48,6 +48,8 @@ _URL_DATE = (
     re.compile(r"[/_](20\d{2})(\d{2})(\d{2})[_/.]"),
 )
 _TITLE_SUFFIX = r"(?:政府|政务)?信息公开(?:工作)?(?:年度)?(?:报告|年报)"
+# what makes a line look like a report's title: 年度报告, 年报, or …2023年度政府信息公开工作报告
+_TITLE_WORDS = re.compile(r"年度?报告|年报|信息公开(?:工作)?报告")
 _TITLE_AGENCY_FIRST = re.compile(rf"^(?P<agency>.{{2,40}}?)[(（]?(?P<year>(?:19|20)\d{{2}})\s*年度?[)）]?\s*{_TITLE_SUFFIX}")
 _TITLE_YEAR_FIRST = re.compile(rf"^(?P<year>(?:19|20)\d{{2}})\s*年度?\s*(?P<agency>.{{2,40}}?){_TITLE_SUFFIX}")
 _INLINE_TITLE = re.compile(rf"(?P<agency>[\u4e00-\u9fff（）()]{{2,40}}?)(?P<year>(?:19|20)\d{{2}})\s*年度?\s*{_TITLE_SUFFIX}")
@@ -155,7 +157,7 @@ def find_title(ex: Extracted, hints: dict) -> str | None:
     lines = [b.text for b in ex.blocks[:12] if isinstance(b, TextBlock)]
     for i, line in enumerate(lines):
         t = _norm(line)
-        if len(t) <= 80 and re.search(r"年度?报告|年报", t) and not t.startswith(("根据", "本报告", "本年度")):
+        if len(t) <= 80 and _TITLE_WORDS.search(t) and not t.startswith(("根据", "本报告", "本年度")):
             # an agency line above a title that starts with the year ("洪泽区人民政府" / "2023年…")
             if i > 0 and re.match(r"^(?:19|20)\d{2}\s*年", t) and _AGENCY_LINE.match(_norm(lines[i - 1])):
                 return lines[i - 1].strip() + line.strip()
@@ -187,7 +189,7 @@ def agency_from_title(title: str) -> tuple[str | None, int | None]:
         if m:
             return _clean_agency(m.group("agency")), int(m.group("year"))
     m = re.search(r"((?:19|20)\d{2})\s*年", t)
-    return None, int(m.group(1)) if m and re.search(r"年度?报告|年报", t) else None
+    return None, int(m.group(1)) if m and _TITLE_WORDS.search(t) else None
 
 
 def _signature(ex: Extracted) -> tuple[str | None, dt.date | None, str]:

@@ -205,3 +205,20 @@ def test_reports_without_title_are_found_by_structure():
     doc = _doc("根据条例编制本年度报告。统计期限自2024年1月1日起至2024年12月31日止。") + "六、其他需要报告的事项\n无。\n".encode()
     r = read(doc, "x")
     assert r.is_report and r.year == 2024 and r.layout is None
+
+
+@pytest.mark.parametrize(
+    "line,agency,year",
+    [
+        ("某某县教育局2023年度政府信息公开工作报告", "某某县教育局", 2023),
+        ("某某县人民政府2024年政府信息公开工作年度报告", "某某县人民政府", 2024),
+    ],
+)
+def test_title_without_the_words_annual_report_together(line: str, agency: str, year: int) -> None:
+    from parsers.blocks import Extracted, TextBlock
+    from parsers.metadata import agency_from_title, find_title
+
+    ex = Extracted(blocks=[TextBlock(line), TextBlock("根据《中华人民共和国政府信息公开条例》……")])
+    title = find_title(ex, {})
+    assert title == line
+    assert agency_from_title(title) == (agency, year)
