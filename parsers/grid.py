@@ -77,8 +77,8 @@ def own_rows(table) -> list:
     return rows
 
 
-def _span(el, name: str) -> int:
-    raw = el.get(name)
+def _span_value(raw: str | None) -> int:
+    """A rowspan/colspan attribute as a count (absent or unreadable: 1, at most ``_MAX_SPAN``)."""
     if raw is None or raw == "1":
         return 1
     if not raw.isdigit():
@@ -101,7 +101,9 @@ def table_to_grid(table) -> GridBlock:
             n = len(row)
             while c < n and row[c] is not None:
                 c += 1
-            rs, cs = _span(td, "rowspan"), _span(td, "colspan")
+            rs_raw, cs_raw = td.get("rowspan"), td.get("colspan")  # most cells have neither
+            rs = 1 if rs_raw is None else _span_value(rs_raw)
+            cs = 1 if cs_raw is None else _span_value(cs_raw)
             text = cell_text(td)
             if rs == 1 and cs == 1:
                 if c == n:

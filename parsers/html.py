@@ -47,7 +47,9 @@ def _may_hide(text: str) -> tuple[bool, bool]:
             display = True
             break
         i = text.find("none", i + 4)
-    return display, any(m in text for m in ("hidden", "HIDDEN", "Hidden"))
+    # one scan finds neither spelling on most pages ("idden" is in "hidden" and "Hidden")
+    attr = ("idden" in text or "IDDEN" in text) and any(m in text for m in ("hidden", "HIDDEN", "Hidden"))
+    return display, attr
 
 
 def _drop_invisible(root, text: str) -> None:

@@ -36,6 +36,7 @@ from rules.timeliness import report_kind
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+|[零〇一二两三四五六七八九十百千]+)"
 _UNIT = r"\s*(?P<unit>件|宗|个|份|条|起|例)"
+_UNIT_CHAR = re.compile(r"[件宗个份条起例]")
 _GAP = r"[^\d,;。]"
 
 
@@ -197,7 +198,8 @@ def extract_claims(text: str, report: Report, ctx: AuditContext) -> list[Claim]:
     office_is_self = report_kind(report, ctx) == "department" or bool(_OFFICE.search(agency))
     claims: list[Claim] = []
     for sentence in sentences(text):
-        for metric in METRICS:
+        # every metric's pattern ends with a unit: a sentence without one has no claim to find
+        for metric in METRICS if _UNIT_CHAR.search(sentence) else ():
             if not metric.needs_re.search(sentence):
                 continue
             for m in metric.pattern.finditer(sentence):
