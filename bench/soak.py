@@ -124,6 +124,11 @@ def requests_to(network, hosts: set[str]) -> int:
     return out
 
 
+def hosts_begun(network) -> int:
+    """Hosts whose robots.txt was asked for: how many portals (and sub-sites) the crawl has begun."""
+    return sum(1 for url in list(network.requests) if url.endswith("/robots.txt"))
+
+
 def _run(cmd: list[str]) -> str:
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.strip()
@@ -175,6 +180,9 @@ def _nearest(rows: list[tuple[int, float, dict[str, float]]], pages: float):
 def rate_between(rows: list[tuple[int, float, dict[str, float]]], lo: float, hi: float) -> float:
     """Pages/s between the samples nearest ``lo`` and ``hi`` pages."""
     a, b = _nearest(rows, lo), _nearest(rows, hi)
+    if a is b:  # few samples: the interval ending at that sample
+        i = rows.index(a)
+        a, b = (rows[i - 1], a) if i else (a, rows[min(1, len(rows) - 1)])
     return (b[0] - a[0]) / max(1e-6, b[1] - a[1])
 
 
@@ -207,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tolerance", type=float, default=0.20, help="allowed RSS growth from 20%% of the run to the end")
     ap.add_argument("--rate-tolerance", type=float, default=0.25,
                     help="allowed drop of pages/s (last 20%% of the run against 20-40%%)")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="stop after this long (0: no limit); the verdicts then cover the pages reached")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--log", default=None)
     ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="more crawl settings")
@@ -264,9 +274,15 @@ def main(argv: list[str] | None = None) -> int:
         last_pages, last_t = 0, started
         peak = {"crawler_mb": 0.0, "main_mb": 0.0, "chromium_mb": 0.0, "renderers": 0}
         say(f"{'pages':>8} {'s':>6} {'pages/s':>7} {'crawler MB':>10} {'main MB':>8} {'chromium MB':>11} "
-            f"{'renderers':>9} {'browser pages':>13} {'load':>5}")
+            f"{'renderers':>9} {'browser pages':>13} {'hosts begun':>11} {'load':>5}")
+        stop: list[str] = []
+        signal.signal(signal.SIGTERM, lambda *_: stop.append("SIGTERM"))
+        signal.signal(signal.SIGINT, lambda *_: stop.append("SIGINT"))
         try:
-            while proc.poll() is None:
+            while proc.poll() is None and not stop:
+                if args.max_minutes and time.monotonic() - started > 60 * args.max_minutes:
+                    stop.append(f"time limit of {args.max_minutes:g} min")
+                    break
                 time.sleep(1.0)
                 pages = sum(net.requests.values())
                 s = sample(proc.pid)
@@ -279,14 +295,16 @@ def main(argv: list[str] | None = None) -> int:
                     rows.append((pages, now - started, s))
                     say(f"{pages:>8} {now - started:>6.0f} {rate:>7.0f} {s['crawler_mb']:>10.0f} {s['main_mb']:>8.0f} "
                         f"{s['chromium_mb']:>11.0f} {s['renderers']:>9.0f} {requests_to(net, b_hosts):>13} "
-                        f"{os.getloadavg()[0]:>5.1f}")
+                        f"{hosts_begun(net):>11} {os.getloadavg()[0]:>5.1f}")
                     while next_mark <= pages:
                         next_mark += every
                 if pages >= args.pages:
                     break
         finally:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)  # a clean stop: the crawl stores its stats
+                # a clean stop of the crawl process alone (it stores its stats and ends its parse
+                # workers; a SIGTERM to the whole group killed the workers first: "parse pool broken")
+                proc.send_signal(signal.SIGTERM)
                 try:
                     proc.wait(timeout=120)
                 except subprocess.TimeoutExpired:
@@ -294,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
                     proc.wait()
     total = sum(net.requests.values())
     elapsed = time.monotonic() - started
+    if stop:
+        say(f"stopped early ({stop[0]}) at {total} of {args.pages} pages: the verdicts cover {total} pages")
+    elif proc.returncode is not None and total < args.pages:
+        say(f"the crawl ended (exit {proc.returncode}) at {total} of {args.pages} pages")
     stats = crawl_stats(db)
     say(f"done: {total} pages in {elapsed:.0f} s ({total / max(1e-6, elapsed):.0f} pages/s); peak crawler "
         f"{peak['crawler_mb']:.0f} MB (main process {peak['main_mb']:.0f} MB), peak chromium "

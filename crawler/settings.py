@@ -75,6 +75,7 @@ NIANBAO_MAX_REPORTS = 0  # candidate reports per portal (0 = all)
 NIANBAO_MAX_PATTERN_PAGES = 25  # navigation pages of one URL pattern (calendar traps); pagers exempt
 NIANBAO_PAGE_MAXSIZE = 8 * 1024 * 1024  # a navigation page larger than this is not read (reports: DOWNLOAD_MAXSIZE)
 NIANBAO_RETRY_AFTER_MAX = 120.0  # a longer Retry-After gives the request up (recorded) instead of waiting
+NIANBAO_FRONTIER_MAX = 2000  # soak fix: no new portal is started while this many requests wait (0 = no limit)
 NIANBAO_CRAWL_DELAY_ENABLED = True
 NIANBAO_CRAWL_DELAY_MAX = 10.0
 NIANBAO_BROWSER = True  # may the browser be used at all

@@ -9,6 +9,7 @@ CMS ever needs them, go in thin subclasses overriding :meth:`PortalSpider.extra_
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -59,6 +60,7 @@ class PortalSpider(scrapy.Spider):
         self.journal: Journal | None = None
         self.errors: dict[int, list[dict[str, str]]] = {}  # reliability: per-portal failures with their URL
         self.page_maxsize = 0
+        self.frontier_max = 0  # NIANBAO_FRONTIER_MAX (see _frontier_room)
 
     # --- setup -------------------------------------------------------------------------
 
@@ -85,6 +87,7 @@ class PortalSpider(scrapy.Spider):
         for b in spider.budgets:  # reliability: link traps
             b.max_per_pattern = s.getint("NIANBAO_MAX_PATTERN_PAGES", 25)
         spider.page_maxsize = s.getint("NIANBAO_PAGE_MAXSIZE", 8 * 1024 * 1024)
+        spider.frontier_max = s.getint("NIANBAO_FRONTIER_MAX", 2000)
         jobdir = s.get("JOBDIR")
         spider.journal = Journal(jobdir) if jobdir else None
         for p in spider.problems:
@@ -96,6 +99,7 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for i, portal in enumerate(self.portals):
+            await self._frontier_room()
             yield scrapy.Request(
                 portal.url,
                 callback=self.parse_page,
@@ -104,6 +108,24 @@ class PortalSpider(scrapy.Spider):
                 priority=disc.BASE_SCORES[disc.PATH],
                 meta={"nb_portal": i, "nb_depth": 0, "nb_kind": "start", "nb_render": portal.render},
             )
+
+    async def _frontier_room(self) -> None:
+        """Soak fix: start the next portal only while fewer than ``NIANBAO_FRONTIER_MAX`` requests wait.
+
+        Scrapy takes start requests as fast as it can and the downloader-aware queue prefers idle
+        hosts, so a long site list began every portal at once: 2,273 portals -> 31,000 requests
+        waiting after 10,000 pages and the crawler's memory growing with them.  0 = no limit.
+        """
+        cap = self.frontier_max
+        engine = getattr(self.crawler, "engine", None) if cap else None
+        while engine is not None:
+            try:
+                waiting = len(engine.scheduler) if engine.scheduler is not None else 0
+            except Exception:  # noqa: BLE001 - a scheduler without len(): no limit
+                return
+            if waiting < cap:
+                return
+            await asyncio.sleep(0.2)
 
     # --- navigation pages --------------------------------------------------------------
 
