@@ -2,55 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import struct
 import time
-import zipfile
 import zlib
 from pathlib import Path
 
 import pytest
 
 from parsers.attachments import UnreadableDocument, UnsupportedDocument, extract
+from sandbox.faults import docx_bomb, encrypted_pdf, huge_png
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
-
-
-def _png_header(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 100)) + chunk(b"IEND", b"")
-
-
-def _encrypted_pdf() -> bytes:
-    """A PDF with a Standard security handler whose user password is not empty."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -44 >>",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] >>\n"
-    out += b"startxref\n%d\n%%%%EOF\n" % xref
-    return out
-
-
-def _zip_bomb_docx() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("word/document.xml", b" " * (60 * 1024 * 1024))
-    return buf.getvalue()
 
 
 def _pdf_bomb() -> bytes:
@@ -76,11 +37,11 @@ def _pdf_bomb() -> bytes:
 CASES = {
     "truncated.pdf": ("pdf", lambda: (CORPUS / "h001_hongze_district_2023.pdf").read_bytes()[:5000], "PDF"),
     "garbage.pdf": ("pdf", lambda: b"%PDF-1.7\n" + bytes(range(256)) * 40, "PDF"),
-    "encrypted.pdf": ("pdf", _encrypted_pdf, "encrypted"),
+    "encrypted.pdf": ("pdf", encrypted_pdf, "encrypted"),
     "bomb.pdf": ("pdf", _pdf_bomb, "inflates"),
-    "bomb.docx": ("docx", _zip_bomb_docx, "zip bomb"),
+    "bomb.docx": ("docx", docx_bomb, "zip bomb"),
     "notzip.docx": ("docx", lambda: b"PK\x03\x04" + b"\x00" * 200, "broken"),
-    "huge.png": ("png", lambda: _png_header(20000, 20000), "too large"),
+    "huge.png": ("png", huge_png, "too large"),
     "broken.png": ("png", lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "broken image"),
     "empty.pdf": ("pdf", lambda: b"", "empty"),
 }
@@ -107,5 +68,5 @@ def test_no_libreoffice_is_unsupported(monkeypatch):
 def test_read_turns_errors_into_report_errors():
     from parsers import read
 
-    rep = read(_encrypted_pdf(), "enc.pdf")
+    rep = read(encrypted_pdf(), "enc.pdf")
     assert rep.is_report is False and rep.errors and "encrypted" in rep.errors[0]
