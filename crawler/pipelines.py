@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 WEB_DATE_SOURCES = ("meta", "visible", "url")
 
 
-PARSE_TASKS_PER_WORKER = 500
 STORED_REPORTS_KEPT = 1000  # CrawlResult.reports: the crawl's last reports, not all of them
 
 
@@ -135,10 +134,9 @@ def make_pool(workers: int):
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = mp.get_context("forkserver")
-    # a fresh worker every PARSE_TASKS_PER_WORKER documents bounds what the parsers' caches and
-    # any leak can grow to over a months-long crawl (the soak saw workers grow 62 -> 110 MB)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up,
-                               max_tasks_per_child=PARSE_TASKS_PER_WORKER)
+    # (no max_tasks_per_child: on Python 3.11 a pool renewing its workers can hang, gh-115634;
+    # the parsers' caches are bounded instead)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
 
 
 class StorePipeline:
