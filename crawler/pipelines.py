@@ -126,6 +126,17 @@ def _warm_up() -> None:
     import parsers  # noqa: F401  (import once per worker, not per document)
 
 
+def store_document(store, doc: DocumentItem, item: ReportItem, *, hint: Site | None, site: str,
+                   run_id: int | None):
+    """Store one fetched document of a candidate report (a new version only when its bytes changed)."""
+    return store.add_document(
+        doc.url, doc.body, final_url=doc.final_url, status=doc.status, headers=doc.headers,
+        content_type=doc.content_type, fetched_at=doc.fetched_at, referrer=doc.referrer,
+        link_text=doc.link_text or item.link_text, list_date=item.list_date,
+        agency_hint=hint.agency if hint else None, site=site, run_id=run_id,
+    )  # fmt: skip
+
+
 def make_pool(workers: int):
     """A process pool for parsing (forkserver: no fork of the running reactor), or None for 0 workers."""
     if workers <= 0:
@@ -223,12 +234,7 @@ class StorePipeline:
         refs = []
         for doc in item.documents:
             try:
-                ref = self.store.add_document(
-                    doc.url, doc.body, final_url=doc.final_url, status=doc.status, headers=doc.headers,
-                    content_type=doc.content_type, fetched_at=doc.fetched_at, referrer=doc.referrer,
-                    link_text=doc.link_text or item.link_text, list_date=item.list_date,
-                    agency_hint=hint.agency if hint else None, site=portal.url, run_id=self.run_id,
-                )  # fmt: skip
+                ref = store_document(self.store, doc, item, hint=hint, site=portal.url, run_id=self.run_id)
             except Exception as exc:  # noqa: BLE001
                 log.error("文档 %s 无法保存：%s", doc.url, exc)
                 ref = None

@@ -176,6 +176,7 @@ class Drainer:
                 log.warning("站点 %s（%s）无法登记：%s", s.get("agency"), s.get("url"), exc)
 
     def _add_item(self, fields: dict) -> dict[str, Any] | None:
+        from crawler.pipelines import store_document
         from storage.store import canonical_url
 
         item, extra = codec.decode_item(fields)
@@ -183,12 +184,7 @@ class Drainer:
         usable = []
         for doc in item.documents:
             try:
-                ref = self.store.add_document(
-                    doc.url, doc.body, final_url=doc.final_url, status=doc.status, headers=doc.headers,
-                    content_type=doc.content_type, fetched_at=doc.fetched_at, referrer=doc.referrer,
-                    link_text=doc.link_text or item.link_text, list_date=item.list_date,
-                    agency_hint=hint.agency if hint else None, site=extra["portal_url"], run_id=self.run_id,
-                )  # fmt: skip
+                ref = store_document(self.store, doc, item, hint=hint, site=extra["portal_url"], run_id=self.run_id)
             except Exception as exc:  # noqa: BLE001
                 log.error("文档 %s 无法保存：%s", doc.url, exc)
                 self.stats.errors.append(f"{doc.url}: {exc}")
