@@ -152,10 +152,12 @@ def test_killed_crawler_and_parse_worker_lose_nothing(redis_url, reference, tmp_
         c = Cluster(redis_url, tmp_path, proxy=proxy, job="kill")
         try:
             sites = sites_file(net, tmp_path / "sites.csv")
-            crawlers = [c.crawler(f"crawl{i}", sites, {**FAST, "NIANBAO_HOST_RATE": 50}) for i in range(3)]
+            settings = {**FAST, "NIANBAO_HOST_RATE": 50}
+            # the victim starts alone, so it is certain to hold requests in flight when caught (with all
+            # three started at once, a quick machine let the others take the whole frontier first)
+            victim = c.crawler("crawl0", sites, settings)
             workers = [c.worker(f"worker{i}", heartbeat=1, grace=2) for i in range(2)]
             store = c.store(tmp_path / "dist.db")
-            victim = crawlers[0]
 
             def crawler_busy() -> bool:
                 ids = [w.decode() for w in server.smembers(keys.workers) if f"-{victim.pid}-" in w.decode()]
@@ -163,6 +165,7 @@ def test_killed_crawler_and_parse_worker_lose_nothing(redis_url, reference, tmp_
 
             assert _freeze_when(victim, crawler_busy), "the crawler never had a request in flight"
             c.kill(victim)
+            crawlers = [victim] + [c.crawler(f"crawl{i}", sites, settings) for i in (1, 2)]
             queue = Queue(keys.rq_queue, connection=server)
             by_pid = {p.pid: p for p in workers}
             caught: list[str] = []
