@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from parsers.nfkc import nfkc
+from parsers.numbers import CACHE_SIZE
 
 __all__ = [
     "APPEAL_GROUP_PATTERNS",
@@ -32,7 +33,7 @@ _NUMBERING = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def key_text(text: str) -> str:
     """Label text for matching: NFKC, list numbering and all punctuation removed."""
     t = nfkc(text).strip()
@@ -66,7 +67,7 @@ _INLINE_HEADING = {k: re.compile(rf"{_NUM[k]}{_SEP}{pat}") for k, pat in SECTION
 _QUICK_HEADING = re.compile(r"^\s*#*\s*[一二三四五六七八九十]\s*[、.．]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def heading_at_start(line: str, max_extra: int = 12) -> str | None:
     """Section key if ``line`` is a section heading (numbered, short), else None."""
     if len(line) > 120 or not _QUICK_HEADING.match(line):

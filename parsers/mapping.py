@@ -36,7 +36,7 @@ from parsers.labels import (
     heading_at_start,
     key_text,
 )
-from parsers.numbers import is_blank_text, is_number_text, parse_cell
+from parsers.numbers import CACHE_SIZE, is_blank_text, is_number_text, parse_cell
 
 __all__ = ["Record", "applicant_columns", "detect_layout", "map_extracted", "records", "split_sections"]
 
@@ -88,12 +88,12 @@ def split_sections(blocks: list[Block]) -> tuple[list[Block], dict[str, list[Blo
 _GLUED_VALUE = re.compile(r"^-?[0-9][0-9 \u00a0.\-]*(?:\s*(?:万元|元))*$")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _is_value(text: str) -> bool:
     return is_number_text(text) or bool(_GLUED_VALUE.match(text.strip()))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _label_part(text: str) -> str | None:
     """A label cell's stripped text, or None for an empty / blank-mark cell."""
     t = text.strip()

@@ -13,6 +13,12 @@ from typing import Literal
 from nianbao.model import Cell
 from parsers.nfkc import nfkc
 
+# Entries per memo cache of the parsers (cell texts, label texts, heading candidates).  Hot keys
+# (small numbers, the layouts' labels) repeat in every report and stay; a crawl meets an
+# endless stream of one-off texts, so a large ceiling only grows a parse worker's memory
+# (65,536 entries per cache took a worker from 62 to 110+ MB in a soak; see bench/SOAK.md).
+CACHE_SIZE = 4096
+
 __all__ = ["BLANK_MARKS", "is_blank_text", "is_number_text", "norm", "parse_cell"]
 
 Kind = Literal["count", "money", "signed"]
@@ -28,7 +34,7 @@ _SIGN_WORD = re.compile(r"^(?:(增加|增|减少|减|\+|-))?((?:\d{1,3}(?:,\d{3}
 _LEAD_NOTE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*[(（\[](.{1,40})[)）\]]$")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def norm(text: str) -> str:
     """NFKC (full-width digits and punctuation), ``&nbsp;`` entities and all spaces removed."""
     if "&" in text:
@@ -45,7 +51,7 @@ def is_blank_text(text: str) -> bool:
 _HAS_DIGIT = re.compile(r"[0-9０-９]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def is_number_text(text: str) -> bool:
     """True if ``text`` reads as a table value (number, signed change, money or blank mark)."""
     t = norm(text)
@@ -75,12 +81,12 @@ def parse_cell(text: str | None, kind: Kind = "count") -> Cell:
     return Cell(value, raw, status, note=note)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _read_raw(raw: str, kind: str) -> tuple[int | float | None, str | None, str]:
     return _read(norm(raw), kind)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def _read(t: str, kind: str) -> tuple[int | float | None, str | None, str]:
     """(value, note, status) of normalised cell text."""
     raw = t
