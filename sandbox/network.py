@@ -13,8 +13,10 @@ import datetime as dt
 import email.utils
 import hashlib
 import io
+import pickle
 import random
 import threading
+import zlib
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +38,7 @@ from sandbox.reports import (
 )
 
 DEFAULT_SIZE = 30
-CONTENT_CACHE = 64  # counties whose report numbers are kept in memory
+CONTENT_CACHE = 64  # counties whose report objects are kept in memory (others are kept packed)
 PAGE_CACHE = 4096  # rendered responses kept
 
 
@@ -84,6 +86,13 @@ class Network:
                 self._hosts[h] = p
         self._lock = threading.RLock()
         self._content: OrderedDict[int, dict[tuple[str, int], Generated]] = OrderedDict()
+        # counties evicted from ``_content``: each report pickled and compressed (~1.6 KB), so that a
+        # crawl interleaving a thousand counties does not regenerate a whole county per request
+        self._packed: dict[int, dict[tuple[str, int], bytes]] = {}
+        self._agency_plan: dict[str, CountyPlan] = {}
+        for p in plans:
+            for a in p.agencies:
+                self._agency_plan.setdefault(a.name, p)
         self._pages: OrderedDict[tuple[str, str, str], Response] = OrderedDict()
         self._index: dict[int, dict[tuple[str, str], object]] = {}
         self._patches: dict[tuple[str, int], list[dict[str, Any]]] = {}
@@ -166,6 +175,9 @@ class Network:
         }
 
     def plan_of(self, agency: str) -> CountyPlan:
+        got = self._agency_plan.get(agency)
+        if got is not None and any(a.name == agency for a in got.agencies):
+            return got
         for p in self.plans:
             if any(a.name == agency for a in p.agencies):
                 return p
@@ -182,6 +194,10 @@ class Network:
     def generated(self, agency: str, year: int) -> Generated:
         """The report (numbers and prose) of an agency for a year, with its injected defects."""
         p = self.plan_of(agency)
+        with self._lock:
+            packed = self._packed.get(p.index) if p.index not in self._content else None
+            if packed is not None:
+                return pickle.loads(zlib.decompress(packed[(agency, year)]))
         return self._county_content(p)[(agency, year)]
 
     def report(self, agency: str, year: int) -> Report:
@@ -197,7 +213,8 @@ class Network:
             got = self._generate_county(p)
             self._content[p.index] = got
             if len(self._content) > CONTENT_CACHE:
-                self._content.popitem(last=False)
+                idx, old = self._content.popitem(last=False)
+                self._packed[idx] = {k: zlib.compress(pickle.dumps(g, protocol=5), 1) for k, g in old.items()}
             return got
 
     def _generate_county(self, p: CountyPlan) -> dict[tuple[str, int], Generated]:
@@ -430,6 +447,7 @@ class Network:
             self._office = {k: v for k, v in self._office.items() if not any(a.name == k[0] for a in p.agencies)}
             if content:
                 self._content.pop(p.index, None)
+                self._packed.pop(p.index, None)
 
     def remove_report(self, agency: str, year: int) -> ReportPlan:
         """Take a report down: its page answers 404 and no list shows it."""
@@ -448,6 +466,7 @@ class Network:
         p = self.plan_of(agency)
         with self._lock:
             content = self._content.get(p.index)
+            self._packed.pop(p.index, None)  # regenerated with every patch when next asked for
         if content is not None and (agency, year) in content:
             _apply_patch(content[(agency, year)].report, patch)
         self._invalidate(p)

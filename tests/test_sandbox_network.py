@@ -168,3 +168,26 @@ def test_consolidated_government_report_covers_its_departments(net):
         total = sum(net.generated(k, year).true_applications["new"]["total"].value
                     for k in kids if (k, year) in net._county_content(plan))
         assert g.applications["new"]["total"].value >= total
+
+
+def test_counties_evicted_from_the_content_cache_serve_the_same_reports(monkeypatch):
+    """A crawl interleaves many counties: evicted ones are kept packed, never regenerated differently."""
+    import sandbox.network as network
+
+    fresh = generate(8, 5)
+    monkeypatch.setattr(network, "CONTENT_CACHE", 1)
+    net = generate(8, 5)
+    keys = [(r["agency"], r["year"]) for r in net.ground_truth()["reports"]]
+    for key in keys:  # each county pushes the previous one out of the one-county cache
+        net.report(*key)
+    assert len(net._content) == 1 and len(net._packed) == len(net.plans) - 1
+    for key in keys:
+        assert net.report(*key).to_contract() == fresh.report(*key).to_contract()
+    # an edit of a packed county is served too
+    agency, year = next(k for k in keys if net.plan_of(k[0]).index in net._packed)
+    net.edit_report(agency, year, cells={"applications.new.natural_person": 4321})
+    assert net.report(agency, year).applications["new"]["natural_person"].value == 4321
+    other = next(k for k in keys if net.plan_of(k[0]).index != net.plan_of(agency).index)
+    net._county_content(net.plan_of(other[0]))  # evicts (packs) the edited county
+    assert net.plan_of(agency).index in net._packed
+    assert net.report(agency, year).applications["new"]["natural_person"].value == 4321
