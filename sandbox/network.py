@@ -28,6 +28,7 @@ from sandbox.names import County, real_counties, synthetic_county
 from sandbox.plan import TEMPLATES, Column, CountyPlan, DecoyPlan, ReportPlan, deadline, plan_county
 from sandbox.render import render_html, render_word
 from sandbox.reports import (
+    APPLICANT_COLUMNS,
     AgencyState,
     Generated,
     add_tables,
@@ -226,6 +227,12 @@ class Network:
         children = [a for a in p.agencies if a.kind != "government"]
         firsts = {a.name: min((r.year for r in p.reports if r.agency == a.name), default=2019) for a in p.agencies}
         states = {a.name: AgencyState() for a in p.agencies}
+        for a in children:
+            # a body whose reports begin after the government's did not count in the government's
+            # earlier 结转下年度: it starts with nothing carried in, or the consolidated report's
+            # 上年结转 would not match last year's (a CARRY_OVER_MISMATCH the truth does not hold)
+            if firsts[a.name] > firsts[gov.name]:
+                states[a.name] = AgencyState(carried_out=dict.fromkeys(APPLICANT_COLUMNS, 0))
         for year in range(2019, last + 1):
             kids_apps, kids_appeals = None, None
             for a in children:

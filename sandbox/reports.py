@@ -406,11 +406,11 @@ def build_report(
     signed = signed or dt.date(year + 1, 1, rng.randint(10, 28))
 
     # section 3: own numbers (+ children for a consolidated government report)
-    own_in = state.own_carried_out if children is not None else state.carried_out
+    own_in = state.own_carried_out if children is not None and state.own_carried_out is not None else state.carried_out
     min_new = 3 if defect in NEEDS_APPLICATIONS else 0
     own = make_applications(rng, kind, layout, own_in, min_new=min_new)
+    state.own_carried_out = dict(own["carried_out"])  # (a year without children: own = all)
     if children is not None:
-        state.own_carried_out = dict(own["carried_out"])
         counts = add_tables(own, fold_to_layout(children, layout))
     else:
         counts = own
