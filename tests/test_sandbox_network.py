@@ -191,3 +191,17 @@ def test_counties_evicted_from_the_content_cache_serve_the_same_reports(monkeypa
     net._county_content(net.plan_of(other[0]))  # evicts (packs) the edited county
     assert net.plan_of(agency).index in net._packed
     assert net.report(agency, year).applications["new"]["natural_person"].value == 4321
+
+
+def test_published_series_carry_over_from_year_to_year(net):
+    """上年结转 equals last year's 结转下年度 in every consecutive pair (late starters included)."""
+    from rules.history import carry_over
+
+    have = {(r["agency"], r["year"]) for r in net.ground_truth()["reports"]}
+    pairs = [(a, y) for a, y in sorted(have) if (a, y - 1) in have]
+    assert len(pairs) > 300
+    late_starters = {a.name for p in net.plans for a in p.agencies if a.kind != "government"
+                     and min(r.year for r in p.reports if r.agency == a.name) > 2019}
+    assert late_starters
+    wrong = [(a, y) for a, y in pairs if carry_over(net.report(a, y), net.report(a, y - 1))]
+    assert wrong == []
