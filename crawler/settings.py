@@ -37,6 +37,20 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Scrapy's list, plus a browser navigation that timed out (a page whose load event never came)
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+    "playwright.async_api.TimeoutError",
+]
 RETRY_BACKOFF_BASE = 1.0  # seconds; doubled per retry (see crawler.middlewares.BackoffRetryMiddleware)
 RETRY_BACKOFF_MAX = 30.0
 REDIRECT_MAX_TIMES = 10

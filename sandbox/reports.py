@@ -355,7 +355,9 @@ def section1(rng: random.Random, vals: dict[str, Any], apps: Table, appeals: Tab
     else:
         parts[-1] += prose()["s1_appeal_none"].format(**vals)
     parts.append(_pick(rng, "s1_manage").format(**vals))
-    parts.append(_pick(rng, "s1_platform").format(**vals))
+    # three work items in their own order: with few templates, reports of unrelated agencies came
+    # out as near-copies (false COPIED_FROM_OTHER_AGENCY findings)
+    parts.append(_pick(rng, "s1_platform").format(**vals) + "".join(rng.sample(prose()["s1_highlights"], 3)))
     oversight = _pick(rng, "s1_oversight").format(**vals, training=rng.randint(1, 6))
     oversight += "\n" + _pick(rng, "s1_assessment").format(**vals, grade=rng.choice(["优秀", "良好", "合格"]))
     parts.append(oversight)

@@ -258,3 +258,24 @@ def test_fault_plan_is_seeded_and_complete():
     assert all({"kind", "url", "site", "expect"} <= set(f) for f in a)
     with pytest.raises(ValueError):
         faults.parse_kinds("slow,nonsense")
+
+
+def test_a_browser_navigation_timeout_is_retried():
+    """A page whose load event never came (Playwright's TimeoutError) is retried like a network error."""
+    import asyncio
+
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+    from scrapy import Request, Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings as crawl_settings
+    from crawler.middlewares import BackoffRetryMiddleware
+
+    names = {k: getattr(crawl_settings, k) for k in dir(crawl_settings) if k.isupper()}
+    crawler = get_crawler(Spider, settings_dict={**names, "RETRY_BACKOFF_BASE": 0.0})
+    crawler.spider = crawler._create_spider("t")
+    mw = BackoffRetryMiddleware.from_crawler(crawler)
+    req = Request("http://www.example.gov.cn/", meta={"playwright": True})
+    got = asyncio.run(mw.process_exception(req, PlaywrightTimeout("Page.goto: Timeout 30000ms exceeded.")))
+    assert isinstance(got, Request) and got.meta["retry_times"] == 1 and got.url == req.url
+    assert asyncio.run(mw.process_exception(req, ValueError("a bug"))) is None  # not every error
