@@ -266,7 +266,7 @@ class Network:
             agency, kind, year, sub, county=p.county.full_name, portal=p.host, state=state,
             defect=plan.defect if plan else None, signed=plan.signed if plan else None,
             layout=plan.layout if plan else None, children=kids, children_appeals=kids_appeals,
-            source=plan.url if plan else None)
+            source=plan.url if plan else None, highlights=3)
 
     # ------------------------------------------------------------------ routing
 

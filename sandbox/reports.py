@@ -330,7 +330,8 @@ def self_reference(agency: str, kind: str) -> tuple[str, str]:
     return agency, "本机关"
 
 
-def section1(rng: random.Random, vals: dict[str, Any], apps: Table, appeals: Table, stated_new: int) -> str:
+def section1(rng: random.Random, vals: dict[str, Any], apps: Table, appeals: Table, stated_new: int,
+             highlights: int = 0) -> str:
     """Section 1 prose; the application sentence quotes the table (``stated_new`` for 本年新收)."""
     t = apps
     nums = {
@@ -355,9 +356,11 @@ def section1(rng: random.Random, vals: dict[str, Any], apps: Table, appeals: Tab
     else:
         parts[-1] += prose()["s1_appeal_none"].format(**vals)
     parts.append(_pick(rng, "s1_manage").format(**vals))
-    # three work items in their own order: with few templates, reports of unrelated agencies came
-    # out as near-copies (false COPIED_FROM_OTHER_AGENCY findings)
-    parts.append(_pick(rng, "s1_platform").format(**vals) + "".join(rng.sample(prose()["s1_highlights"], 3)))
+    parts.append(_pick(rng, "s1_platform").format(**vals))
+    if highlights:
+        # work items in their own order: with few templates, a network's reports of unrelated
+        # agencies came out as near-copies (false COPIED_FROM_OTHER_AGENCY findings)
+        parts[-1] += "".join(rng.sample(prose()["s1_highlights"], highlights))
     oversight = _pick(rng, "s1_oversight").format(**vals, training=rng.randint(1, 6))
     oversight += "\n" + _pick(rng, "s1_assessment").format(**vals, grade=rng.choice(["优秀", "良好", "合格"]))
     parts.append(oversight)
@@ -391,13 +394,15 @@ def build_report(
     children: dict[str, dict[str, int]] | None = None,
     children_appeals: dict[str, dict[str, int]] | None = None,
     source: str | None = None,
+    highlights: int = 0,
 ) -> Generated:
     """Generate one report.
 
     ``state`` carries the agency's history (updated in place); ``children`` (applicant-count
     table) and ``children_appeals`` are added to a government's own numbers so that its
     consolidated report covers its departments and townships.  ``defect`` is one of
-    :data:`DEFECTS`; its expected findings are returned in ``Generated.defects``.
+    :data:`DEFECTS`; its expected findings are returned in ``Generated.defects``.  ``highlights``
+    work items are named in section 1 (the simulated network uses 3, so that its reports differ).
     """
     state = state if state is not None else AgencyState()
     if defect is not None and defect not in DEFECTS:
@@ -451,7 +456,7 @@ def build_report(
     if defect == "NARRATIVE_MISMATCH":
         true_new = stated_new
         stated_new = _misstate(rng, true_new)
-    s1 = section1(rng, vals, rep.applications, rep.appeals, stated_new)
+    s1 = section1(rng, vals, rep.applications, rep.appeals, stated_new, highlights)
     if defect == "NARRATIVE_MISMATCH":
         sentence = next(line for line in s1.split("\n") if f"申请{stated_new}件" in line)
         defects = [{"rule": defect, "where": "applications.new.total", "expected": true_new,
