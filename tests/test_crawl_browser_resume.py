@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -104,14 +105,16 @@ def test_sigkill_midway_then_resume_gives_the_same_reports(network, proxy, tmp_p
     cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for s in DEMO_SETTINGS:
         cmd += ["-s", s]
-    proc = subprocess.Popen(cmd, env=proxy_env(proxy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=proxy_env(proxy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 300
         while _stored_reports(db) < len(expected) // 3 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.2)
         assert proc.poll() is None, "the crawl ended before it could be killed"
-        os.kill(proc.pid, signal.SIGKILL)
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the crawler, its parse workers and Chromium: no orphans
         proc.wait(timeout=30)
     partial = _report_set(db)
     assert 0 < len(partial) < len(expected)
