@@ -176,13 +176,8 @@ class Network:
         }
 
     def plan_of(self, agency: str) -> CountyPlan:
-        got = self._agency_plan.get(agency)
-        if got is not None and any(a.name == agency for a in got.agencies):
-            return got
-        for p in self.plans:
-            if any(a.name == agency for a in p.agencies):
-                return p
-        raise KeyError(agency)
+        """The county plan an agency belongs to (agencies are fixed once the network is planned)."""
+        return self._agency_plan[agency]
 
     def report_plan(self, agency: str, year: int) -> ReportPlan:
         for r in self.plan_of(agency).reports:
