@@ -1,7 +1,7 @@
 """Reading speed per format on the same generated report: ``python -m bench.attach_speed``.
 
-Formats: HTML (sandbox.render), DOCX, PDF with a text layer (LibreOffice), scanned PDF (OCR)
-and PNG pages (OCR).  Each is read end to end with ``parsers.read``; prints documents/s,
+Formats: HTML (nianbao.sandbox.render), DOCX, PDF with a text layer (LibreOffice), scanned PDF (OCR)
+and PNG pages (OCR).  Each is read end to end with ``nianbao.parsers.read``; prints documents/s,
 seconds per page and how many section 3 cells came out equal to the source report.
 """
 
@@ -14,7 +14,7 @@ import time
 
 
 def _report(seed: int):
-    from sandbox.reports import build_report
+    from nianbao.sandbox.reports import build_report
 
     return build_report("某某县人民政府", "government", 2023, random.Random(seed), county="某某县",
                         portal="www.example.gov.cn").report
@@ -37,10 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-ocr", action="store_true", help="skip the OCR formats")
     args = ap.parse_args(argv)
 
+    from nianbao.parsers import read
+    from nianbao.sandbox.render_office import docx_to_pdf, pdf_to_png, render_docx, scanned
     from PIL import Image
-
-    from parsers import read
-    from sandbox.render_office import docx_to_pdf, pdf_to_png, render_docx, scanned
 
     rep = _report(args.seed)
     docx = render_docx(rep)
@@ -52,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     pages = len(pngs)
     cases: list[tuple[str, list[bytes], int, int]] = []
     try:
-        from sandbox.render import render_official
+        from nianbao.sandbox.render import render_official
 
         cases.append(("HTML", [render_official(rep).encode("utf-8")], 1, args.repeat))
     except ImportError:
@@ -70,10 +69,10 @@ def main(argv: list[str] | None = None) -> None:
                 got = read(parts[0], f"bench.{name}")
                 right, total = _cells_right(rep, got)
             else:  # one image per page: OCR each, map the pages together as one document
-                from parsers.attachments import extract
-                from parsers.blocks import Extracted
-                from parsers.layout_geom import align_continued
-                from parsers.mapping import map_extracted
+                from nianbao.parsers.attachments import extract
+                from nianbao.parsers.blocks import Extracted
+                from nianbao.parsers.layout_geom import align_continued
+                from nianbao.parsers.mapping import map_extracted
 
                 ex = Extracted(read_by="ocr")
                 for i, p in enumerate(parts):

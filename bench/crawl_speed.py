@@ -4,7 +4,7 @@
 
 In one run, on one generated network served by the sandbox proxy:
 
-1. ``nianbao crawl`` (``python -m crawler crawl``) over the portals of static templates (no
+1. ``nianbao crawl`` (``python -m nianbao.crawler crawl``) over the portals of static templates (no
    script-filled lists, no robots Crawl-delay, which a bare spider would not honour);
    every URL it requested is recorded by the network;
    the same crawl again with ``NIANBAO_PARSE=False`` (discovery and storage, no parsing);
@@ -116,7 +116,7 @@ class PeakRSS(threading.Thread):
 
 
 def _env(proxy: str) -> dict[str, str]:
-    from crawler.demo import proxy_env
+    from nianbao.crawler.demo import proxy_env
 
     return proxy_env(proxy)
 
@@ -173,9 +173,9 @@ def _csv(rows: list[dict], render: str | None = None) -> str:
 
 
 def _nianbao_cmd(sites: Path, db: Path, *extra: str) -> list[str]:
-    from crawler.demo import DEMO_SETTINGS
+    from nianbao.crawler.demo import DEMO_SETTINGS
 
-    cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for s in DEMO_SETTINGS + extra:
         cmd += ["-s", s]
     return cmd
@@ -198,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         bare_main(args.bare)
         return 0
 
-    from sandbox.network import generate
-    from sandbox.server import running
+    from nianbao.sandbox.network import generate
+    from nianbao.sandbox.server import running
 
     network = generate(args.seed, args.size)
     truth = network.ground_truth()

@@ -1,8 +1,8 @@
 """Evaluation cases from generated reports: every injected defect must be found, and the
 arithmetic and structure rules that were not injected must stay silent.
 
-Reports come from ``sandbox.reports.build_report`` (consistent numbers, prose that matches the
-tables) with one of its defects injected or none, published through ``sandbox.render`` as the
+Reports come from ``nianbao.sandbox.reports.build_report`` (consistent numbers, prose that matches the
+tables) with one of its defects injected or none, published through ``nianbao.sandbox.render`` as the
 official template, Word-exported HTML and pipe text.  Seeded: the same cases every run.
 """
 
@@ -53,8 +53,8 @@ def _expected(report, defects: list[dict]) -> dict:
 def cases(n: int = 24) -> Iterator[Case]:
     """``n`` reports (a third clean), each in three renderings."""
     try:
-        from sandbox import render
-        from sandbox.reports import DEFECTS, NEEDS_2021, build_report
+        from nianbao.sandbox import render
+        from nianbao.sandbox.reports import DEFECTS, NEEDS_2021, build_report
     except ImportError:
         return
     rng = random.Random(20261124)

@@ -119,12 +119,12 @@ def encoded_seeds() -> Iterator[Case]:
 
 @provider("renderings")
 def rendered_seeds() -> Iterator[Case]:
-    """The seeds re-published through ``sandbox.render`` (official HTML, Word HTML, text styles)."""
+    """The seeds re-published through ``nianbao.sandbox.render`` (official HTML, Word HTML, text styles)."""
     try:
-        from sandbox import render
+        from nianbao.sandbox import render
     except ImportError:
         return
-    from parsers import read
+    from nianbao.parsers import read
 
     for name, exp, text in _seed_cases():
         report = read(text.encode("utf-8"), exp["source"])
@@ -186,7 +186,7 @@ class Result:
 
 def score_case(case: Case, res: Result, audit: Callable | None) -> None:
     """Read one case and add its scores to ``res``."""
-    from parsers import read
+    from nianbao.parsers import read
 
     t0 = time.perf_counter()
     report = read(case.data, case.source, url=case.url, content_type=case.content_type, hints=case.hints)
@@ -265,8 +265,8 @@ def score_case(case: Case, res: Result, audit: Callable | None) -> None:
 
 def _audit_function() -> Callable | None:
     try:
-        importlib.import_module("rules.checks")  # registers the rules
-        from rules.registry import audit
+        importlib.import_module("nianbao.rules.checks")  # registers the rules
+        from nianbao.rules.registry import audit
     except ImportError:
         return None
     return audit

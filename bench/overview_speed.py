@@ -30,7 +30,7 @@ RULES = [
 
 def county_codes(n: int) -> list[str]:
     """Up to ``n`` real county-level division codes (spread over the country)."""
-    from regions.registry import registry
+    from nianbao.regions.registry import registry
 
     codes = [r.code for r in registry() if r.level == "county"]
     return [codes[i * len(codes) // n] for i in range(n)] if len(codes) >= n else codes
@@ -39,8 +39,9 @@ def county_codes(n: int) -> list[str]:
 def build_store(path: Path, *, agencies: int = 3000, years: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024),
                 seed: int = 1) -> dict[str, int]:  # fmt: skip
     """Fill a new store quickly: agencies, documents, current reports, findings, some reviews."""
+    from nianbao.storage.store import Store
+
     from nianbao.model import Finding
-    from storage.store import Store
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -98,11 +99,10 @@ def time_overview(path: Path, queries: list[str], repeat: int = 5) -> dict[str, 
     """
     import re
 
+    from nianbao.storage import users
+    from nianbao.storage.store import Store
+    from nianbao.workbench.app import create_app
     from starlette.testclient import TestClient
-
-    from storage import users
-    from storage.store import Store
-    from workbench.app import create_app
 
     with Store(path) as store:
         users.add_user(store, "bench", "bench-password", "readonly")

@@ -48,8 +48,8 @@ def _corpus() -> dict[str, list[tuple[str, bytes]]]:
             continue
         docs["html-other"].append((str(p), p.read_bytes()))
     try:
-        from parsers import read
-        from sandbox import render
+        from nianbao.parsers import read
+        from nianbao.sandbox import render
 
         for src, data in docs["text"][:5]:
             rep = read(data, src)
@@ -62,17 +62,17 @@ def _corpus() -> dict[str, list[tuple[str, bytes]]]:
 
 def _audit() -> Callable | None:
     try:
-        import rules.checks  # noqa: F401
-        from rules.registry import audit
+        import nianbao.rules.checks  # noqa: F401
+        from nianbao.rules.registry import audit
 
         return audit
     except ImportError:
-        print("note: rules.checks not available; timing reading only", file=sys.stderr)
+        print("note: nianbao.rules.checks not available; timing reading only", file=sys.stderr)
         return None
 
 
 def _once(docs: list[tuple[str, bytes]], audit: Callable | None) -> None:
-    from parsers import read
+    from nianbao.parsers import read
 
     for src, data in docs:
         rep = read(data, src)

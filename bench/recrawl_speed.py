@@ -20,7 +20,7 @@ CRAWL = ["-s", "NIANBAO_BROWSER=False", "-s", "AUTOTHROTTLE_ENABLED=False", "-s"
 
 
 def crawl(sites: Path, db: Path, proxy: str) -> tuple[float, dict]:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     env = dict(os.environ, http_proxy=proxy, HTTP_PROXY=proxy)
     env.pop("no_proxy", None)
@@ -42,8 +42,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--size", type=int, default=2)
     args = ap.parse_args()
-    from sandbox.network import generate
-    from sandbox.server import running
+    from nianbao.sandbox.network import generate
+    from nianbao.sandbox.server import running
 
     net = generate(args.seed, args.size)
     with tempfile.TemporaryDirectory() as tmp, running(net) as proxy:

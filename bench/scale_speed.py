@@ -5,7 +5,7 @@ parse workers, on the same generated sandbox network.
 
 Crawlers run with the per-host limit off (``NIANBAO_HOST_RATE=0``, no AutoThrottle): this
 measures the machinery, not politeness.  Parse jobs are made from the documents of a
-single-process crawl of the same network and enqueued directly (``distributed.jobs.parse_item``).
+single-process crawl of the same network and enqueued directly (``nianbao.distributed.jobs.parse_item``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from distributed.harness import Cluster, redis_server
-from distributed.keys import Keys, connect
-from sandbox.network import generate
-from sandbox.server import running
+from nianbao.distributed.harness import Cluster, redis_server
+from nianbao.distributed.keys import Keys, connect
+from nianbao.sandbox.network import generate
+from nianbao.sandbox.server import running
 
 CRAWL = {"AUTOTHROTTLE_ENABLED": False, "NIANBAO_HOST_RATE": 0, "NIANBAO_REDIS_HEARTBEAT_TTL": 5,
          "NIANBAO_REDIS_IDLE_CONFIRM": 1, "LOG_LEVEL": "ERROR"}  # fmt: skip
@@ -74,7 +74,7 @@ def reference_db(net, work: Path, proxy: str) -> Path:
 
 def payloads(db: Path, job: str) -> list[dict]:
     """One parse job per stored candidate report, as ``nianbao store`` would enqueue it."""
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     out = []
     with Store(db) as s:
@@ -101,7 +101,7 @@ def parse_rates(db: Path, work: Path, url: str, counts: list[int]) -> dict[int, 
         jobs = payloads(db, job)
         q = Queue(Keys(job).rq_queue, connection=server)
         for p in jobs:
-            q.enqueue("distributed.jobs.parse_item", p, result_ttl=0, job_timeout=600)
+            q.enqueue("nianbao.distributed.jobs.parse_item", p, result_ttl=0, job_timeout=600)
         c = Cluster(url, work, job=job)
         try:
             procs = [c.spawn(f"{job}-{i}", ["worker", "--redis", url, "--job", job, "--burst"]) for i in range(n)]

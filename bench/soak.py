@@ -155,7 +155,7 @@ def machine() -> str:
         pw = version("playwright")
     except Exception:  # noqa: BLE001
         pw = "?"
-    from crawler.settings import PLAYWRIGHT_LAUNCH_OPTIONS
+    from nianbao.crawler.settings import PLAYWRIGHT_LAUNCH_OPTIONS
 
     chromium = _run([PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"], "--version"])
     return (f"nproc {os.cpu_count()}, {mem} RAM, {cpu}; {platform.system()} {platform.release()}; "
@@ -222,10 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="more crawl settings")
     args = ap.parse_args(argv)
 
-    from crawler import settings as crawl_settings
-    from crawler.demo import proxy_env
-    from sandbox.network import generate
-    from sandbox.server import running
+    from nianbao.crawler import settings as crawl_settings
+    from nianbao.crawler.demo import proxy_env
+    from nianbao.sandbox.network import generate
+    from nianbao.sandbox.server import running
 
     log_fh = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115
 
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = ["AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
                 "NIANBAO_CRAWL_DELAY_ENABLED=False", "RETRY_BACKOFF_BASE=0.2", "LOG_LEVEL=ERROR", *args.set]
     say("crawl settings: " + " ".join(settings))
-    cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(work / "sites.csv"), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(work / "sites.csv"), "--db", str(db), "--quiet"]
     for s in settings:
         cmd += ["-s", s]
     rows: list[tuple[int, float, dict[str, float]]] = []

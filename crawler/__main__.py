@@ -1,10 +1,9 @@
-"""``python -m crawler crawl …``: the crawl command without the rest of the CLI (used by ``nianbao demo``)."""
+"""``python -m nianbao.crawler crawl …``: the crawl command without the rest of the CLI (used by ``nianbao demo``)."""
 
 from __future__ import annotations
 
 import click
-
-from crawler.cli import crawl, demo
+from nianbao.crawler.cli import crawl, demo
 
 
 @click.group()

@@ -11,7 +11,7 @@ by host; :class:`SiteAccessMiddleware` applies them to every request of that por
 * ``switch_scheme``: a request that cannot connect is tried once with the other scheme;
 * ``browser_first``: the start page is fetched through the browser, as for an anti-bot
   challenge (the cookie it earns then serves plain requests; when the gateway refuses those,
-  :class:`crawler.middlewares.RenderMiddleware` keeps the host on the browser), and a gateway
+  :class:`nianbao.crawler.middlewares.RenderMiddleware` keeps the host on the browser), and a gateway
   status (412/468/521) whose page is not recognised as a challenge goes through the browser too.
 
 The site list's ``render`` column overrides: ``never`` keeps the browser away whatever the
@@ -26,11 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from nianbao.crawler.sites import Portal, Site
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-
-from crawler.sites import Portal, Site
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ DIRECT = Access()
 
 
 def access_settings(hints: dict | None, render: str = "auto") -> Access:
-    """Request settings from registry hints (``regions.registry.hints_for``) and the site's
+    """Request settings from registry hints (``nianbao.regions.registry.hints_for``) and the site's
     ``render`` policy (pure). Only verified special access methods change anything:
     ``ua-mobile`` -> mobile User-Agent, ``protocol-switch`` -> try the other scheme on a
     connection failure, ``none`` -> browser first unless ``render`` is ``never``."""
@@ -130,7 +129,7 @@ class SiteAccessMiddleware:
         if self._by_portal is None:
             portals: Iterable[Portal] = getattr(self.crawler.spider, "portals", None) or []
             try:
-                from regions.registry import registry
+                from nianbao.regions.registry import registry
 
                 reg = registry()
             except Exception as exc:  # noqa: BLE001 - no registry: plain requests everywhere

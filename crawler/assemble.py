@@ -1,7 +1,7 @@
 """One report from the readings of a candidate's documents: pick, date, attribute, place, audit.
 
-Pure with respect to I/O: the single-machine pipeline (:mod:`crawler.pipelines`) and the
-distributed parse job (:mod:`distributed.jobs`) both call :func:`assemble` and then store what
+Pure with respect to I/O: the single-machine pipeline (:mod:`nianbao.crawler.pipelines`) and the
+distributed parse job (:mod:`nianbao.distributed.jobs`) both call :func:`assemble` and then store what
 it returns, so the two modes cannot drift apart.
 """
 
@@ -12,9 +12,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from crawler.attribution import Placement, Places, attribute
-from crawler.items import DocumentItem
-from crawler.sites import Site
+from nianbao.crawler.attribution import Placement, Places, attribute
+from nianbao.crawler.items import DocumentItem
+from nianbao.crawler.sites import Site
+
 from nianbao.model import Report
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,9 @@ def assemble(
 
     ``first_seen[i]`` is when document ``i`` was first seen (timeliness needs the kept one's).
     """
-    from crawler.pipelines import _publisher_kind, adopt_list_date, adopt_page_date, best_reading
-    from rules.readings import compare_readings
-    from rules.registry import AuditContext, audit
+    from nianbao.crawler.pipelines import _publisher_kind, adopt_list_date, adopt_page_date, best_reading
+    from nianbao.rules.readings import compare_readings
+    from nianbao.rules.registry import AuditContext, audit
 
     best = best_reading([(docs[i], r) for i, r in readings])
     if best is None:
@@ -77,9 +78,9 @@ def assemble(
         audit(report, AuditContext(level=level, kind=kind, first_seen=first_seen[index]))
         report.findings.extend(compare_readings(report, [r for _, r in readings if r is not report]))
     except ModuleNotFoundError as exc:
-        if exc.name != "rules.checks":
+        if exc.name != "nianbao.rules.checks":
             raise
-        report.notes.append("not audited: rules.checks is missing")
+        report.notes.append("not audited: nianbao.rules.checks is missing")
     except Exception as exc:  # noqa: BLE001 - a rule bug must not lose the report
         log.error("报告 %s 审核出错：%s", doc.url, exc)
         report.notes.append(f"audit failed: {exc}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.sites import Site
+from nianbao.crawler.sites import Site
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class Placement:
 
 def _load_registry():
     try:
-        from regions.registry import registry
+        from nianbao.regions.registry import registry
 
         return registry()
     except Exception as exc:  # noqa: BLE001 - no registry data: agencies keep the site list's facts only
@@ -244,8 +244,8 @@ class Places:
         return region.code if region is not None else (ref if re.fullmatch(r"\d{6}", ref) else None)
 
     def _kind(self, name: str, level: str | None) -> str | None:
-        from regions.names import name_kind
-        from rules.deadlines import publisher_kind
+        from nianbao.regions.names import name_kind
+        from nianbao.rules.deadlines import publisher_kind
 
         if level and (kind := publisher_kind(None, level)):
             return kind

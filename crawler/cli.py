@@ -1,4 +1,4 @@
-"""``nianbao crawl`` and ``nianbao demo``: thin Click wrappers over :mod:`crawler.runner`."""
+"""``nianbao crawl`` and ``nianbao demo``: thin Click wrappers over :mod:`nianbao.crawler.runner`."""
 
 from __future__ import annotations
 
@@ -112,8 +112,8 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
 
     Honours http_proxy/HTTP_PROXY/no_proxy for plain requests and for the browser alike.
     """
-    from crawler.runner import run_crawl
-    from crawler.sites import SiteListError, load_sites
+    from nianbao.crawler.runner import run_crawl
+    from nianbao.crawler.sites import SiteListError, load_sites
 
     try:
         sites, problems = load_sites(sites_file)
@@ -126,7 +126,7 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
     # --- distributed mode hook (owned by distributed/, see docs/scale.md) ---
     redis_url = redis_url or overrides.pop("NIANBAO_REDIS_URL", None)
     if redis_url:
-        from distributed.cli import crawl_with_redis
+        from nianbao.distributed.cli import crawl_with_redis
 
         return crawl_with_redis(sites_file, redis_url, overrides)
     # --- end of hook ---
@@ -149,7 +149,7 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
 @click.option("--size", type=int, default=30, show_default=True, help="Number of simulated county portals.")
 def demo(data_dir: str, seed: int, size: int) -> None:
     """Crawl a simulated network of ~30 portals end to end; print what was found and write the exports."""
-    from crawler.demo import run_demo
+    from nianbao.crawler.demo import run_demo
 
     lines = run_demo(Path(data_dir), seed=seed, size=size, progress=Progress())
     for line in lines:

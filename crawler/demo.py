@@ -1,6 +1,6 @@
 """``nianbao demo``: a simulated network of portals, crawled end to end, summarised and exported.
 
-The sandbox proxy runs in this process; the crawl runs as a subprocess (``python -m crawler
+The sandbox proxy runs in this process; the crawl runs as a subprocess (``python -m nianbao.crawler
 crawl``) with ``http_proxy`` pointing at it, exactly as a user would run it against real
 portals.  The demo then reads the store, compares with the network's ground truth and writes
 the exports (``reports.csv/json/xlsx``, ``findings.csv``).
@@ -46,8 +46,8 @@ def proxy_env(proxy: str, base: dict[str, str] | None = None) -> dict[str, str]:
 
 def crawl_subprocess(sites: Path, db: Path, proxy: str, *, extra: tuple[str, ...] = (), quiet: bool = False,
                      timeout: float | None = None) -> subprocess.CompletedProcess:  # fmt: skip
-    """Run ``python -m crawler crawl`` through the proxy; its progress goes to our stderr."""
-    cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db)]
+    """Run ``python -m nianbao.crawler crawl`` through the proxy; its progress goes to our stderr."""
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db)]
     for s in DEMO_SETTINGS + tuple(extra):
         cmd += ["-s", s]
     if quiet:
@@ -57,8 +57,8 @@ def crawl_subprocess(sites: Path, db: Path, proxy: str, *, extra: tuple[str, ...
 
 
 def write_exports(db: Path, out: Path) -> dict[str, Path]:
-    from storage import exports
-    from storage.store import Store
+    from nianbao.storage import exports
+    from nianbao.storage.store import Store
 
     paths = {}
     with Store(db) as store:
@@ -78,8 +78,8 @@ def write_exports(db: Path, out: Path) -> dict[str, Path]:
 
 def summarise(db: Path, truth: dict[str, Any]) -> list[str]:
     """Chinese summary of the store, checked against the ground truth."""
-    from crawler.truth import compare
-    from storage.store import Store
+    from nianbao.crawler.truth import compare
+    from nianbao.storage.store import Store
 
     with Store(db) as store:
         reports = store.export_reports()
@@ -106,8 +106,8 @@ def summarise(db: Path, truth: dict[str, Any]) -> list[str]:
 
 def history_lines(db: Path, truth: dict[str, Any]) -> list[str]:
     """Run the rules that need history (missing, copied, carry-over …) and say what they found."""
-    from monitor.audit import audit_store
-    from storage.store import Store
+    from nianbao.monitor.audit import audit_store
+    from nianbao.storage.store import Store
 
     # the simulated network lives in its own time: "today" is the day after its newest report
     dates = [r["published"] for r in truth.get("reports", []) if r.get("published")]
@@ -127,8 +127,8 @@ def history_lines(db: Path, truth: dict[str, Any]) -> list[str]:
 
 def run_demo(data_dir: Path, *, seed: int = 2025, size: int = 30, progress: Any = None) -> list[str]:
     """Generate, serve, crawl, audit, compare, export; returns the summary lines."""
-    from sandbox.network import generate
-    from sandbox.server import running
+    from nianbao.sandbox.network import generate
+    from nianbao.sandbox.server import running
 
     started = time.monotonic()
     data_dir.mkdir(parents=True, exist_ok=True)

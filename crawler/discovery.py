@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler import keywords as kw
+from nianbao.crawler import keywords as kw
 
 # Link kinds, best first.
 REPORT, COLUMN, PAGER, PATH, SUBSITE, ATTACHMENT, OTHER, DECOY = (

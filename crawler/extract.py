@@ -12,8 +12,7 @@ from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
-
-from crawler.dates import list_date
+from nianbao.crawler.dates import list_date
 
 _ROW_TAGS = {"li", "tr", "dl", "p", "article"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.I)

@@ -1,9 +1,9 @@
 """Item pipeline: store every document, read it, audit it, save the report (one concern: persistence).
 
 For each candidate report (page + attachments) the pipeline stores the raw bytes of every
-document (``Store.add_document``), reads each with ``parsers.read`` (in a worker thread, so
+document (``Store.add_document``), reads each with ``nianbao.parsers.read`` (in a worker thread, so
 the downloads go on), keeps the best reading as the report, attributes it to the right agency
-(:mod:`crawler.attribution`), audits it (``rules.audit``) and saves it (``Store.save_report``).
+(:mod:`nianbao.crawler.attribution`), audits it (``nianbao.rules.audit``) and saves it (``Store.save_report``).
 It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_PARSE_WORKERS``
 (worker processes for parsing: ``auto`` = up to 2 on a multi-core machine, 0 = none) and
 ``NIANBAO_PARSE_IN_THREAD`` (without workers: parse in a thread rather than the reactor).
@@ -18,12 +18,12 @@ import time
 from collections import Counter, defaultdict, deque
 from typing import Any
 
+from nianbao.crawler.attribution import Placement, Places, site_for_url
+from nianbao.crawler.items import DocumentItem, ReportItem
+from nianbao.crawler.sites import Site
 from scrapy.exceptions import NotConfigured
 from twisted.internet import threads
 
-from crawler.attribution import Placement, Places, site_for_url
-from crawler.items import DocumentItem, ReportItem
-from crawler.sites import Site
 from nianbao.model import DateEvidence, Report
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _publisher_kind(name: str | None, level: str | None) -> str | None:
     if not name:
         return None
     try:
-        from rules.deadlines import publisher_kind
+        from nianbao.rules.deadlines import publisher_kind
     except ImportError:
         return None
     try:
@@ -90,8 +90,8 @@ def _publisher_kind(name: str | None, level: str | None) -> str | None:
 
 
 def read_documents(jobs: list[tuple]) -> list[tuple[Report | None, str | None]]:
-    """``parsers.read`` each (body, url, content_type, hints); runs in a worker process or thread."""
-    import parsers
+    """``nianbao.parsers.read`` each (body, url, content_type, hints); runs in a worker process or thread."""
+    from nianbao import parsers
 
     out: list[tuple[Report | None, str | None]] = []
     for body, url, content_type, hints in jobs:
@@ -108,7 +108,7 @@ BINARY_TYPES = {"pdf": "pdf", "msword": "doc", "wordprocessingml": "docx", "spre
 
 def disguised(doc: DocumentItem) -> str | None:
     """A file that claims (by extension or Content-Type) to be a PDF/Office/image file but is HTML or text."""
-    from parsers.magic import sniff
+    from nianbao.parsers.magic import sniff
 
     ext = doc.url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
     ctype = (doc.content_type or "").lower()
@@ -123,7 +123,7 @@ def disguised(doc: DocumentItem) -> str | None:
 
 
 def _warm_up() -> None:
-    import parsers  # noqa: F401  (import once per worker, not per document)
+    from nianbao import parsers  # noqa: F401  (import once per worker, not per document)
 
 
 def store_document(store, doc: DocumentItem, item: ReportItem, *, hint: Site | None, site: str,
@@ -152,7 +152,7 @@ def make_pool(workers: int):
 
 class StorePipeline:
     def __init__(self, crawler, db_path: str):
-        from storage.store import Store
+        from nianbao.storage.store import Store
 
         self.crawler = crawler
         self.store = Store(db_path)
@@ -316,8 +316,8 @@ class StorePipeline:
             log.error("机构 %s 无法登记：%s", placement.name, exc)
 
     def _save(self, item: ReportItem, portal_sites: tuple[Site, ...], hint: Site | None, readings: list) -> None:
-        from crawler.assemble import assemble
-        from storage.store import canonical_url, to_date
+        from nianbao.crawler.assemble import assemble
+        from nianbao.storage.store import canonical_url, to_date
 
         docs = [d for d, _, _ in readings]
         firsts = []

@@ -13,8 +13,8 @@ from typing import Any
 from scrapy.settings import default_settings as _scrapy_defaults
 
 BOT_NAME = "nianbao"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["nianbao.crawler.spiders"]
+NEWSPIDER_MODULE = "nianbao.crawler.spiders"
 
 USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 "
@@ -41,7 +41,7 @@ RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Scrapy's list, plus a browser navigation that timed out (a page whose load event never came)
 RETRY_EXCEPTIONS = [*_scrapy_defaults.RETRY_EXCEPTIONS, "playwright.async_api.TimeoutError"]
-RETRY_BACKOFF_BASE = 1.0  # seconds; doubled per retry (see crawler.middlewares.BackoffRetryMiddleware)
+RETRY_BACKOFF_BASE = 1.0  # seconds; doubled per retry (see nianbao.crawler.middlewares.BackoffRetryMiddleware)
 RETRY_BACKOFF_MAX = 30.0
 REDIRECT_MAX_TIMES = 10
 METAREFRESH_ENABLED = True
@@ -59,14 +59,14 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
-    "crawler.middlewares.CrawlDelayMiddleware": 120,
-    "crawler.access.SiteAccessMiddleware": 600,  # registry hints: mobile UA, http<->https, browser first
-    "crawler.middlewares.RenderMiddleware": 650,
-    "monitor.conditional.ConditionalRequestMiddleware": 840,  # ETag/Last-Modified re-crawls (monitor)
-    "monitor.sitestats.SiteStatsMiddleware": 860,  # per-site figures and health in run_sites (monitor)
+    "nianbao.crawler.middlewares.BackoffRetryMiddleware": 550,
+    "nianbao.crawler.middlewares.CrawlDelayMiddleware": 120,
+    "nianbao.crawler.access.SiteAccessMiddleware": 600,  # registry hints: mobile UA, http<->https, browser first
+    "nianbao.crawler.middlewares.RenderMiddleware": 650,
+    "nianbao.monitor.conditional.ConditionalRequestMiddleware": 840,  # ETag/Last-Modified re-crawls (monitor)
+    "nianbao.monitor.sitestats.SiteStatsMiddleware": 860,  # per-site figures and health in run_sites (monitor)
 }
-ITEM_PIPELINES = {"monitor.conditional.UnchangedReportPipeline": 250, "crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"nianbao.monitor.conditional.UnchangedReportPipeline": 250, "nianbao.crawler.pipelines.StorePipeline": 300}
 EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
 
 # nianbao's own knobs (documented defaults)
@@ -83,7 +83,7 @@ NIANBAO_FRONTIER_MAX = 2000  # soak fix: no new portal is started while this man
 NIANBAO_CRAWL_DELAY_ENABLED = True
 NIANBAO_CRAWL_DELAY_MAX = 10.0
 NIANBAO_BROWSER = True  # may the browser be used at all
-NIANBAO_SITE_HINTS = True  # apply the division registry's per-site access hints (crawler.access)
+NIANBAO_SITE_HINTS = True  # apply the division registry's per-site access hints (nianbao.crawler.access)
 NIANBAO_CHALLENGE_WAIT = 10.0
 NIANBAO_PARSE = True  # False: fetch and store documents only (read them later)
 NIANBAO_PARSE_WORKERS = "auto"  # parsing processes: auto = up to 2 when there are 2+ cores; 0 = none
@@ -92,8 +92,8 @@ NIANBAO_OFFLINE_SUFFIX_LIST = True  # cookies: tldextract's bundled public suffi
 
 # Playwright (scrapy-playwright) with Debian's Chromium; the browser starts only when a request needs it.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.handler.LazyPlaywrightDownloadHandler",
-    "https": "crawler.handler.LazyPlaywrightDownloadHandler",
+    "http": "nianbao.crawler.handler.LazyPlaywrightDownloadHandler",
+    "https": "nianbao.crawler.handler.LazyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 CHROMIUM_ARGS = [
@@ -114,7 +114,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
 PLAYWRIGHT_MAX_CONTEXTS = 1  # one context: the cookies a challenge earns serve every page of the crawl
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
-PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
+PLAYWRIGHT_ABORT_REQUEST = "nianbao.crawler.browser.abort_request"
 
 
 def browser_proxy(env: dict[str, str] | None = None) -> dict[str, str] | None:

@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 import click
-
-from distributed.keys import DEFAULT_JOB, ENV_JOB, ENV_URL
+from nianbao.distributed.keys import DEFAULT_JOB, ENV_JOB, ENV_URL
 
 redis_option = click.option("--redis", "redis_url", required=True, envvar=ENV_URL, metavar="redis://HOST:PORT/N",
                             help=f"Redis of the distributed job (or ${ENV_URL}).")
@@ -18,7 +17,7 @@ job_option = click.option("--job", default=DEFAULT_JOB, envvar=ENV_JOB, show_def
 
 
 def _connect(url: str):
-    from distributed.keys import connect
+    from nianbao.distributed.keys import connect
 
     try:
         return connect(url)
@@ -28,7 +27,7 @@ def _connect(url: str):
 
 def crawl_with_redis(sites_file: str, redis_url: str, overrides: dict[str, Any], job: str | None = None) -> None:
     """What ``nianbao crawl --sites FILE --redis URL`` runs: one member of the shared frontier."""
-    from distributed.crawl import run_distributed_crawl, summary_lines
+    from nianbao.distributed.crawl import run_distributed_crawl, summary_lines
 
     job = job or overrides.pop("NIANBAO_REDIS_JOB", None) or os.environ.get(ENV_JOB) or DEFAULT_JOB
     _connect(redis_url)
@@ -48,8 +47,8 @@ def crawl_with_redis(sites_file: str, redis_url: str, overrides: dict[str, Any],
 @click.option("--until-done", is_flag=True, help="Exit when the crawl and every parse job are finished.")
 def store_cmd(db_path: str, redis_url: str, job: str, batch: int, parse_timeout: int, until_done: bool) -> None:
     """The single writer of a distributed crawl: drain Redis into the SQLite store."""
-    from distributed.drain import run_store
-    from storage.store import Store
+    from nianbao.distributed.drain import run_store
+    from nianbao.storage.store import Store
 
     server = _connect(redis_url)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -85,7 +84,7 @@ def store_cmd(db_path: str, redis_url: str, job: str, batch: int, parse_timeout:
               help="A job whose heartbeat is this late (seconds) is retried elsewhere.")
 def worker_cmd(redis_url: str, job: str, until_done: bool, burst: bool, heartbeat: float, grace: float) -> None:
     """Run parse jobs (RQ) of a distributed crawl: read documents, audit, hand reports to the store."""
-    from distributed.worker import run_worker
+    from nianbao.distributed.worker import run_worker
 
     server = _connect(redis_url)
     n = run_worker(server, job, until_done=until_done, burst=burst, heartbeat=heartbeat, grace=grace)

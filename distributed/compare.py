@@ -9,7 +9,7 @@ from typing import Any
 def snapshot(db: str | Path) -> dict[str, Any]:
     """{"reports": {(agency, year, url)}, "cells": {(agency, year, url): {(tbl,row,col): (value,status)}},
     "findings": {(agency, year, url): sorted rules}} over stored annual reports."""
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     with Store(db) as s:
         rows = s.query(

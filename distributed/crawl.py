@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawler import settings as default_settings
-from crawler.runner import CrawlResult, portal_stats
-from distributed.settings import redis_overrides
+from nianbao.crawler import settings as default_settings
+from nianbao.crawler.runner import CrawlResult, portal_stats
+from nianbao.distributed.settings import redis_overrides
 
 
 def run_distributed_crawl(
@@ -18,10 +18,9 @@ def run_distributed_crawl(
     job: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> CrawlResult:
+    from nianbao.distributed.keys import connect
+    from nianbao.distributed.spider import SharedPortalSpider
     from scrapy.crawler import CrawlerProcess
-
-    from distributed.keys import connect
-    from distributed.spider import SharedPortalSpider
 
     connect(redis_url)  # a clear error before Scrapy starts
     settings = default_settings.build(overrides)

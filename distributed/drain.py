@@ -22,9 +22,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from distributed import codec
-from distributed.frontier import frontier_done
-from distributed.keys import STORE_GROUP, Keys, clean_job
+from nianbao.distributed import codec
+from nianbao.distributed.frontier import frontier_done
+from nianbao.distributed.keys import STORE_GROUP, Keys, clean_job
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class Drainer:
                     jobs.append(payload)
         # committed: now the parse jobs, then the acknowledgement
         for payload in jobs:
-            self.queue.enqueue("distributed.jobs.parse_item", payload, job_timeout=self.parse_timeout,
+            self.queue.enqueue("nianbao.distributed.jobs.parse_item", payload, job_timeout=self.parse_timeout,
                                result_ttl=0, failure_ttl=7 * 86400, retry=Retry(max=3))  # fmt: skip
         self.stats.jobs += len(jobs)
         self._ack(self.keys.items, [i for i, _ in entries])
@@ -176,8 +176,8 @@ class Drainer:
                 log.warning("站点 %s（%s）无法登记：%s", s.get("agency"), s.get("url"), exc)
 
     def _add_item(self, fields: dict) -> dict[str, Any] | None:
-        from crawler.pipelines import store_document
-        from storage.store import canonical_url
+        from nianbao.crawler.pipelines import store_document
+        from nianbao.storage.store import canonical_url
 
         item, extra = codec.decode_item(fields)
         hint = extra["hint"]
@@ -235,9 +235,9 @@ class Drainer:
         """(True, why) while anything of the job remains: crawling, entries, parse jobs.
 
         The crawl first (crawlers only add entries), then everything else in one atomic count
-        (:func:`distributed.remaining.remaining`): a parse job requeued after its worker died is
+        (:func:`nianbao.distributed.remaining.remaining`): a parse job requeued after its worker died is
         never missed between two separate reads."""
-        from distributed.remaining import remaining
+        from nianbao.distributed.remaining import remaining
 
         done, why = frontier_done(self.server, self.keys.job)
         if not done:

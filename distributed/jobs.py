@@ -2,7 +2,7 @@
 
 The job gets what the single writer committed (document versions, their first-seen dates) and
 the raw bytes; it reads every document, keeps the best reading, attributes and audits it
-exactly as the single-machine pipeline (:mod:`crawler.pipelines`) does, and appends the result
+exactly as the single-machine pipeline (:mod:`nianbao.crawler.pipelines`) does, and appends the result
 to the job's ``results`` stream, which ``nianbao store`` commits.  Running a job twice is
 harmless: ``Store.save_report`` is idempotent per document version.
 """
@@ -14,10 +14,10 @@ import json
 import logging
 from typing import Any
 
-from crawler.items import DocumentItem
-from crawler.sites import Site
-from distributed import codec
-from distributed.keys import Keys, clean_job
+from nianbao.crawler.items import DocumentItem
+from nianbao.crawler.sites import Site
+from nianbao.distributed import codec
+from nianbao.distributed.keys import Keys, clean_job
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +37,8 @@ def job_sites(server, keys: Keys) -> list[Site]:
 
 
 def read_documents(docs: list[DocumentItem], item: dict[str, Any], hint: Site | None) -> list[tuple[int, Any]]:
-    """(index, Report) of every document that could be read (``crawler.pipelines`` does the same)."""
-    import parsers
+    """(index, Report) of every document that could be read (``nianbao.crawler.pipelines`` does the same)."""
+    from nianbao import parsers
 
     out = []
     for i, doc in enumerate(docs):
@@ -61,8 +61,8 @@ def read_documents(docs: list[DocumentItem], item: dict[str, Any], hint: Site | 
 def prepare_report(docs: list[DocumentItem], readings: list[tuple[int, Any]], item: dict[str, Any],
                    hint: Site | None, sites: list[Site], first_seen: list[str | None]) -> tuple[int, Any, dict] | None:
     """(index of the document kept, its Report attributed and audited, what the store must know),
-    by the same :func:`crawler.assemble.assemble` as the single-machine pipeline."""
-    from crawler.assemble import assemble
+    by the same :func:`nianbao.crawler.assemble.assemble` as the single-machine pipeline."""
+    from nianbao.crawler.assemble import assemble
 
     today = dt.date.today()
     firsts = [dt.date.fromisoformat(s[:10]) if s else today for s in first_seen]
@@ -85,7 +85,7 @@ _PLACES: dict[int, Any] = {}  # id(site list) -> Places, kept between jobs of on
 
 
 def _places(sites: list[Site]):
-    from crawler.attribution import Places
+    from nianbao.crawler.attribution import Places
 
     key = id(sites)
     if key not in _PLACES:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
+from nianbao.distributed.keys import Keys, clean_job, connect
 from scrapy.exceptions import NotConfigured
-
-from distributed.keys import Keys, clean_job, connect
 
 # KEYS[1] bucket; ARGV rate (tokens/s), burst; returns 0 (token taken) or ms to wait
 _TAKE = """
@@ -57,7 +56,7 @@ class SharedHostThrottle:
                    s.getfloat("NIANBAO_HOST_BURST", 2.0))  # fmt: skip
 
     def _crawl_delay(self, host: str) -> float:
-        from crawler.middlewares import CrawlDelayMiddleware
+        from nianbao.crawler.middlewares import CrawlDelayMiddleware
 
         for mw in getattr(self.crawler.engine.downloader.middleware, "middlewares", ()):
             if isinstance(mw, CrawlDelayMiddleware):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from distributed.keys import Keys
+from nianbao.distributed.keys import Keys
 
 _COUNT = """
 local taken = 0

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from distributed.frontier import new_worker_id
-from distributed.keys import Keys, clean_job
+from nianbao.distributed.frontier import new_worker_id
+from nianbao.distributed.keys import Keys, clean_job
 
 
 def redis_overrides(redis_url: str, job: str | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The overrides on top of :func:`crawler.settings.build` (``base``: the settings they extend)."""
+    """The overrides on top of :func:`nianbao.crawler.settings.build` (``base``: the settings they extend)."""
     keys = Keys(clean_job(job))
     base = base or {}
     mws = dict(base.get("DOWNLOADER_MIDDLEWARES") or {})
-    mws["distributed.politeness.SharedHostThrottle"] = 590
+    mws["nianbao.distributed.politeness.SharedHostThrottle"] = 590
     exts = dict(base.get("EXTENSIONS") or {})
-    exts["distributed.coordinator.Coordinator"] = 500
+    exts["nianbao.distributed.coordinator.Coordinator"] = 500
     rate = float(base.get("NIANBAO_HOST_RATE", 2.0) or 0)
     out = {
         "REDIS_URL": redis_url,
@@ -26,13 +26,13 @@ def redis_overrides(redis_url: str, job: str | None = None, base: dict[str, Any]
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,
-        "SCHEDULER_QUEUE_CLASS": "distributed.frontier.ReliablePriorityQueue",
+        "SCHEDULER_QUEUE_CLASS": "nianbao.distributed.frontier.ReliablePriorityQueue",
         "SCHEDULER_QUEUE_KEY": keys.requests,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
         "DOWNLOADER_MIDDLEWARES": mws,
         "EXTENSIONS": exts,
-        "ITEM_PIPELINES": {},  # items go to Redis from the spider itself (distributed.sink)
+        "ITEM_PIPELINES": {},  # items go to Redis from the spider itself (nianbao.distributed.sink)
         "JOBDIR": None,
     }
     if rate > 0 and not float(base.get("DOWNLOAD_DELAY") or 0):

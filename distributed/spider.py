@@ -10,13 +10,12 @@ from dataclasses import asdict
 from typing import Any
 
 import scrapy
-
-from crawler import discovery as disc
-from crawler.items import ReportItem
-from crawler.spiders.portal import PortalSpider
-from distributed.frontier import Frontier
-from distributed.keys import Keys, clean_job
-from distributed.sink import ItemSink
+from nianbao.crawler import discovery as disc
+from nianbao.crawler.items import ReportItem
+from nianbao.crawler.spiders.portal import PortalSpider
+from nianbao.distributed.frontier import Frontier
+from nianbao.distributed.keys import Keys, clean_job
+from nianbao.distributed.sink import ItemSink
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ class SharedPortalSpider(PortalSpider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        from distributed.keys import connect
+        from nianbao.distributed.keys import connect
 
         s = crawler.settings
         spider.redis = connect(s.get("REDIS_URL"))

@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.history import StoreHistory
-from rules import history as hrules
+from nianbao.monitor.history import StoreHistory
+from nianbao.rules import history as hrules
 
 
 @dataclass

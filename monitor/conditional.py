@@ -6,7 +6,7 @@
 ``X-Nianbao-Not-Modified``) so the spider can still follow the page's attachments, while nothing
 is downloaded again.  List and navigation pages are always re-read (new reports appear there).
 
-:class:`UnchangedReportPipeline` (an item pipeline placed before ``crawler.pipelines.StorePipeline``)
+:class:`UnchangedReportPipeline` (an item pipeline placed before ``nianbao.crawler.pipelines.StorePipeline``)
 drops a candidate report whose documents all answered 304 and that the store has already read:
 it records the fetch ("seen in this run", status 304; the same bytes stay one version) and skips
 re-parsing.  A report with one changed document (a replaced attachment) goes on to the store
@@ -62,7 +62,7 @@ class _StoreUser:
     @property
     def store(self):
         if self._store is None:
-            from storage.store import Store
+            from nianbao.storage.store import Store
 
             self._store = Store(self.db)
         return self._store

@@ -1,8 +1,8 @@
 """What the history rules may know about earlier crawls: the :class:`History` interface.
 
-Two implementations: :class:`StoreHistory` reads a ``storage.Store`` (the only door to the
+Two implementations: :class:`StoreHistory` reads a ``nianbao.storage.Store`` (the only door to the
 SQLite file); :class:`MemoryHistory` is filled by hand (tests, the sandbox's own reports).
-The rules in ``rules.history`` are pure functions of a ``History``.
+The rules in ``nianbao.rules.history`` are pure functions of a ``History``.
 """
 
 from __future__ import annotations
@@ -137,9 +137,9 @@ class MemoryHistory:
 
 
 class StoreHistory:
-    """A History over a ``storage.Store`` (read-only; reports loaded lazily and cached)."""
+    """A History over a ``nianbao.storage.Store`` (read-only; reports loaded lazily and cached)."""
 
-    def __init__(self, store) -> None:  # storage.Store (not imported: keeps this module light)
+    def __init__(self, store) -> None:  # nianbao.storage.Store (not imported: keeps this module light)
         self.store = store
         self._cache: dict[int, Report] = {}
 
@@ -149,7 +149,7 @@ class StoreHistory:
         return self._cache[report_id]
 
     def _stored(self, row: dict) -> StoredReport:
-        from storage.store import to_date
+        from nianbao.storage.store import to_date
 
         return StoredReport(self._load(row["id"]), row["agency"], row["year"], report_id=row["id"],
                             document=row.get("url"), version=row.get("version") or 1,
@@ -168,7 +168,7 @@ class StoreHistory:
         for r in rows:
             kind = r["kind"] or r["report_kind"]
             if kind is None:
-                from rules.deadlines import publisher_kind
+                from nianbao.rules.deadlines import publisher_kind
 
                 kind = publisher_kind(r["name"], r["level"])
             r["kind"] = kind

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from rules.catalog import title as rule_title
+from nianbao.rules.catalog import title as rule_title
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -41,7 +41,7 @@ def region_of(row: dict[str, Any]) -> str:
     """A finding's region: the people's government it belongs to (itself, or its parent)."""
     kind = row.get("kind")
     if kind is None and row.get("agency"):
-        from rules.deadlines import publisher_kind
+        from nianbao.rules.deadlines import publisher_kind
 
         kind = publisher_kind(row["agency"], row.get("level"))
     if kind == "government" or not row.get("parent"):
@@ -104,7 +104,7 @@ def send_webhook(url: str, digest: Digest, timeout: float = 10.0) -> int:
 
 
 def send_email(cfg, digest: Digest, timeout: float = 10.0) -> None:
-    """Send the digest as a plain-text e-mail (``cfg``: :class:`monitor.plans.Notify`)."""
+    """Send the digest as a plain-text e-mail (``cfg``: :class:`nianbao.monitor.plans.Notify`)."""
     msg = EmailMessage()
     msg["Subject"] = digest.subject
     msg["From"] = cfg.email_from

@@ -24,7 +24,7 @@ settings and notifications::
     [crawl]                              # -s NAME=VALUE for ``nianbao crawl``
     NIANBAO_MAX_PAGES = 300
 
-    [history]                            # rules.history settings
+    [history]                            # nianbao.rules.history settings
     missing_report_grace_days = 30
 
     [notify]

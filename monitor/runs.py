@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.views import HEALTH_LABELS as HEALTH_ZH  # the labels the workbench shows too
-from storage.views import run_summaries, site_health  # noqa: F401 - queries shared with the workbench
+from nianbao.storage.views import HEALTH_LABELS as HEALTH_ZH  # the labels the workbench shows too
+from nianbao.storage.views import run_summaries, site_health  # noqa: F401 - queries shared with the workbench
 
 
 def _size(n: int) -> str:

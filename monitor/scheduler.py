@@ -18,8 +18,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-
-from monitor.plans import Plan
+from nianbao.monitor.plans import Plan
 
 log = logging.getLogger(__name__)
 UTC = dt.UTC
@@ -73,7 +72,7 @@ Job = Callable[[Plan, dt.datetime, str], object]  # (plan, virtual time, reason:
 
 def default_job(clock: Clock) -> Job:
     def job(plan: Plan, when: dt.datetime, reason: str) -> object:
-        from monitor.job import run_plan
+        from nianbao.monitor.job import run_plan
 
         return run_plan(plan, now=clock.now, record_start=False)
 
@@ -81,7 +80,7 @@ def default_job(clock: Clock) -> Job:
 
 
 class PlanScheduler:
-    """Run ``plans`` on their cadence; ``job`` does the work (default: :func:`monitor.job.run_plan`)."""
+    """Run ``plans`` on their cadence; ``job`` does the work (default: :func:`nianbao.monitor.job.run_plan`)."""
 
     def __init__(self, plans: list[Plan], *, clock: Clock | None = None, job: Job | None = None) -> None:
         self.plans = plans
@@ -94,7 +93,7 @@ class PlanScheduler:
     # -- state through storage -----------------------------------------------------
 
     def last_run(self, plan: Plan) -> dt.datetime | None:
-        from storage.store import Store
+        from nianbao.storage.store import Store
 
         with Store(plan.db) as store:
             state = store.plan_state(plan.name)
@@ -103,7 +102,7 @@ class PlanScheduler:
         return dt.datetime.fromisoformat(state["last_run_at"])
 
     def _record_start(self, plan: Plan, when: dt.datetime) -> None:
-        from storage.store import Store
+        from nianbao.storage.store import Store
 
         with Store(plan.db) as store:
             store.set_plan_state(plan.name, last_run_at=when, last_status="running")
@@ -121,7 +120,7 @@ class PlanScheduler:
             self.job(plan, when, reason)
         except Exception:  # noqa: BLE001 - one failed run must not stop the scheduler
             log.exception("计划 %s 运行失败", plan.name)
-            from storage.store import Store
+            from nianbao.storage.store import Store
 
             with Store(plan.db) as store:
                 store.set_plan_state(plan.name, last_status="failed", last_finished_at=self.clock.now())

@@ -89,7 +89,7 @@ class SiteStatsMiddleware:
         portals = getattr(spider, "portals", None)
         if run_id is None or not portals:
             return
-        from storage.store import Store, loads
+        from nianbao.storage.store import Store, loads
 
         stats = self.crawler.stats.get_stats()
         with Store(self.crawler.settings.get("NIANBAO_DB")) as store:

@@ -17,14 +17,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from crawler.cli import crawl, demo
-    from distributed.cli import store_cmd, worker_cmd
-    from monitor.cli import runs, schedule
-    from parsers.cli import parse
-    from regions.cli import sites
-    from sandbox.cli import sandbox
-    from storage.cli import export, ingest
-    from workbench.cli import serve, users
+    from nianbao.crawler.cli import crawl, demo
+    from nianbao.distributed.cli import store_cmd, worker_cmd
+    from nianbao.monitor.cli import runs, schedule
+    from nianbao.parsers.cli import parse
+    from nianbao.regions.cli import sites
+    from nianbao.sandbox.cli import sandbox
+    from nianbao.storage.cli import export, ingest
+    from nianbao.workbench.cli import serve, users
 
     for cmd in (parse, ingest, export, sites, crawl, demo, serve, users, store_cmd, worker_cmd, schedule, runs, sandbox):
         main.add_command(cmd)

@@ -1,7 +1,7 @@
 """The two national layouts as data: sections, rows, columns, their labels.
 
 Keys are those of ``report-model.md``.  Readers map labels onto these keys (see
-``parsers.mapping``); rules iterate over them.  Label *variants* live with the matcher in
+``nianbao.parsers.mapping``); rules iterate over them.  Label *variants* live with the matcher in
 ``parsers``; here are the official labels only.
 """
 

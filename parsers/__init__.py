@@ -27,7 +27,7 @@ def read(
     ``hints`` may carry what the crawler knows: ``agency`` (from the site list), ``title`` and
     ``link_text`` (from the list page), ``list_date`` (ISO date shown on the list page).
     """
-    from parsers.dispatch import read_document
+    from nianbao.parsers.dispatch import read_document
 
     return read_document(data, source, url=url, content_type=content_type, hints=hints or {})
 

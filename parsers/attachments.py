@@ -1,14 +1,14 @@
 """Non-HTML documents (PDF, Word, WPS, spreadsheets, scanned images) into reader blocks.
 
 ``extract(kind, data, source)`` is what the dispatcher calls for every kind that is not text or
-HTML; it returns :class:`parsers.blocks.Extracted` for the shared mapping, or raises
+HTML; it returns :class:`nianbao.parsers.blocks.Extracted` for the shared mapping, or raises
 :class:`UnreadableDocument` (broken, encrypted, too big, unsupported) with a message that names the
 source and the reason.  Nothing here fetches, stores or maps labels.
 """
 
 from __future__ import annotations
 
-from parsers.blocks import Extracted
+from nianbao.parsers.blocks import Extracted
 
 __all__ = ["KINDS", "MAX_BYTES", "UnreadableDocument", "UnsupportedDocument", "extract"]
 
@@ -34,39 +34,39 @@ class UnsupportedDocument(UnreadableDocument):
 
 
 def extract(kind: str, data: bytes, source: str) -> Extracted:
-    """Read ``data`` (of ``kind`` as told by :func:`parsers.magic.sniff`) into blocks."""
+    """Read ``data`` (of ``kind`` as told by :func:`nianbao.parsers.magic.sniff`) into blocks."""
     if not data:
         raise UnreadableDocument(source, "empty file")
     if len(data) > MAX_BYTES:
         raise UnreadableDocument(source, f"file too large ({len(data) // 1048576} MB > {MAX_BYTES // 1048576} MB)")
     if kind == "pdf":
-        from parsers.pdf import read_pdf
+        from nianbao.parsers.pdf import read_pdf
 
         return read_pdf(data, source)
     if kind == "docx":
-        from parsers.docx_reader import read_docx
+        from nianbao.parsers.docx_reader import read_docx
 
         return read_docx(data, source)
     if kind == "xlsx":
-        from parsers.xlsx_reader import read_xlsx
+        from nianbao.parsers.xlsx_reader import read_xlsx
 
         return read_xlsx(data, source)
     if kind in ("doc", "wps"):
-        from parsers.docx_reader import read_docx
-        from parsers.office import convert
+        from nianbao.parsers.docx_reader import read_docx
+        from nianbao.parsers.office import convert
 
         out = read_docx(convert(data, source, kind, "docx"), source)
         out.notes.append(f"converted from {kind.upper()} to DOCX by LibreOffice")
         return out
     if kind == "xls":
-        from parsers.office import convert
-        from parsers.xlsx_reader import read_xlsx
+        from nianbao.parsers.office import convert
+        from nianbao.parsers.xlsx_reader import read_xlsx
 
         out = read_xlsx(convert(data, source, "xls", "xlsx"), source)
         out.notes.append("converted from XLS to XLSX by LibreOffice")
         return out
     if kind in IMAGE_KINDS:
-        from parsers.ocr import read_image
+        from nianbao.parsers.ocr import read_image
 
         return read_image(data, source)
     raise UnsupportedDocument(source, f"format {kind!r} is not an attachment format")

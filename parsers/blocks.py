@@ -1,7 +1,7 @@
 """What every reader produces: the document as an ordered list of text and grid blocks.
 
 A reader (text, HTML, PDF, DOCX, OCR) only has to turn its format into these; the shared
-``parsers.mapping`` turns them into a :class:`nianbao.model.Report`.
+``nianbao.parsers.mapping`` turns them into a :class:`nianbao.model.Report`.
 """
 
 from __future__ import annotations

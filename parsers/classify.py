@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
+from nianbao.parsers.blocks import Extracted, GridBlock
+from nianbao.parsers.nfkc import nfkc
+
 from nianbao.model import Report
-from parsers.blocks import Extracted, GridBlock
-from parsers.nfkc import nfkc
 
 __all__ = ["apply", "classify", "is_blank_template"]
 

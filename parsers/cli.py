@@ -20,7 +20,7 @@ def audit_report(report: Report) -> None:
     """Set ``report.findings`` from the rules; warn once on stderr when the rules are missing."""
     global _warned
     try:
-        from rules.registry import audit
+        from nianbao.rules.registry import audit
 
         audit(report)
     except ImportError as exc:
@@ -86,7 +86,7 @@ def _source_cn(source: str | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array (the report-model.md contract).")
 def parse(paths: tuple[str, ...], as_json: bool) -> None:
     """Read annual reports (text, HTML, PDF, Word…), audit them, and print what they say."""
-    from parsers.dispatch import read_document
+    from nianbao.parsers.dispatch import read_document
 
     out = []
     readable = 0

@@ -1,6 +1,6 @@
 """One entry point for every document: sniff the format, read it into blocks, map the blocks.
 
-HTML and text are read here; every other format goes to :func:`parsers.attachments.extract`.
+HTML and text are read here; every other format goes to :func:`nianbao.parsers.attachments.extract`.
 Nothing raises on bad input: a document that cannot be read comes back as a Report with
 ``is_report`` False and an ``errors`` entry naming the source.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from nianbao.parsers.blocks import Extracted
+from nianbao.parsers.encoding import decode
+from nianbao.parsers.magic import sniff
+
 from nianbao.model import Report
-from parsers.blocks import Extracted
-from parsers.encoding import decode
-from parsers.magic import sniff
 
 __all__ = ["extract", "read_document"]
 
@@ -31,18 +32,18 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> tup
     if kind in ("html", "text"):
         text, codec = decode(data, content_type=content_type)
         if kind == "html" or (content_type and "html" in content_type.lower() and "<" in text[:2000]):
-            from parsers.html import read_html
+            from nianbao.parsers.html import read_html
 
             # strictly valid UTF-8: lxml parses the bytes faster than the decoded text
             ex = read_html(text, data=data if codec == "utf-8" else None)
         else:
-            from parsers.text import read_text
+            from nianbao.parsers.text import read_text
 
             ex = read_text(text)
         if codec not in ("utf-8", "utf-8-sig", "ascii"):
             ex.notes.append(f"decoded as {codec}")
         return kind, ex
-    from parsers import attachments  # owned by the attachments part; imported lazily
+    from nianbao.parsers import attachments  # owned by the attachments part; imported lazily
 
     return kind, attachments.extract(kind, data, source)
 
@@ -67,7 +68,7 @@ def read_document(
         log.debug("reading %s failed", source, exc_info=True)
         return _failed(source, url, f"cannot read: {exc}")
     try:
-        from parsers.mapping import map_extracted
+        from nianbao.parsers.mapping import map_extracted
 
         report = map_extracted(ex, source, url=url, hints=hints)
     except Exception as exc:  # mapping bugs are reported per document, not raised

@@ -10,9 +10,9 @@ from __future__ import annotations
 import io
 import zipfile
 
-from parsers.attachments import UnreadableDocument
-from parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
-from parsers.layout_geom import fix_lookalikes, join_cjk
+from nianbao.parsers.attachments import UnreadableDocument
+from nianbao.parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.layout_geom import fix_lookalikes, join_cjk
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # all parts together, as declared in the zip directory
 MAX_RATIO = 200  # a part inflating more than this is a zip bomb, not a document

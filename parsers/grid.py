@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-
-from parsers.blocks import GridBlock, GridCell
+from nianbao.parsers.blocks import GridBlock, GridCell
 
 __all__ = ["cell_text", "own_rows", "table_to_grid"]
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-
-from parsers.blocks import Block, Extracted, GridBlock
-from parsers.grid import _TAGS, _hidden, _tag, cell_text, table_to_grid
-from parsers.text import _blocks
+from nianbao.parsers.blocks import Block, Extracted, GridBlock
+from nianbao.parsers.grid import _TAGS, _hidden, _tag, cell_text, table_to_grid
+from nianbao.parsers.text import _blocks
 
 __all__ = ["read_html"]
 
@@ -39,7 +38,7 @@ _UTF8_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_networ
 
 def _may_hide(text: str) -> tuple[bool, bool]:
     """(a ``display:none`` style, a ``hidden`` attribute) may be in the page; exact for the
-    first as :func:`parsers.grid._hidden` reads styles ("border:none" is not hiding)."""
+    first as :func:`nianbao.parsers.grid._hidden` reads styles ("border:none" is not hiding)."""
     display = False
     i = text.find("none")
     while i != -1:

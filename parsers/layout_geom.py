@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from parsers.blocks import GridBlock, GridCell
+from nianbao.parsers.blocks import GridBlock, GridCell
 
 # Kangxi radicals, CJK radicals supplement and compatibility ideographs look like ordinary
 # characters (⽂ for 文) but are not: some PDF producers emit them. NFKC maps them back.

@@ -1,12 +1,12 @@
 """Reader blocks to the canonical :class:`Report`: sections, layout, and the three tables.
 
-Rows are found by what their labels mean (:mod:`parsers.labels`); a row whose label is
+Rows are found by what their labels mean (:mod:`nianbao.parsers.labels`); a row whose label is
 missing or unrecognisable takes the next row of the layout after the last one recognised
 (noted on its cells).  Section 3 values are placed by the column headers when the table prints
 all seven applicant columns (in any order, abbreviated, or split over header lines), else in the
 layout's column order; section 4 is fifteen numbers in three groups of five.  A row with fewer
 cells than columns is left unread (which column lost its cell is unknown).  Cells glued together by a bad extraction are split
-by :mod:`parsers.glued` under the layout's identities.
+by :mod:`nianbao.parsers.glued` under the layout's identities.
 """
 
 from __future__ import annotations
@@ -14,6 +14,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from nianbao.parsers import glued
+from nianbao.parsers.blocks import Block, Extracted, GridBlock, TextBlock
+from nianbao.parsers.labels import (
+    APPEAL_GROUP_PATTERNS,
+    APPLICATION_ROW_PATTERNS,
+    DISCLOSURE_ROW_PATTERNS,
+    LAYOUT_2019_MARKERS,
+    LAYOUT_2021_MARKERS,
+    heading_at_start,
+    key_text,
+)
+from nianbao.parsers.numbers import CACHE_SIZE, is_blank_text, is_number_text, parse_cell
 
 from nianbao.layouts import (
     APPEAL_GROUPS,
@@ -25,18 +38,6 @@ from nianbao.layouts import (
     SIGNED_COLUMNS,
 )
 from nianbao.model import Cell, Report
-from parsers import glued
-from parsers.blocks import Block, Extracted, GridBlock, TextBlock
-from parsers.labels import (
-    APPEAL_GROUP_PATTERNS,
-    APPLICATION_ROW_PATTERNS,
-    DISCLOSURE_ROW_PATTERNS,
-    LAYOUT_2019_MARKERS,
-    LAYOUT_2021_MARKERS,
-    heading_at_start,
-    key_text,
-)
-from parsers.numbers import CACHE_SIZE, is_blank_text, is_number_text, parse_cell
 
 __all__ = ["Record", "applicant_columns", "detect_layout", "map_extracted", "records", "split_sections"]
 
@@ -524,7 +525,7 @@ def _labels_text(blocks: list[Block]) -> str:
 
 def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: dict | None = None) -> Report:
     """Build a Report from a reader's blocks (metadata and classification included)."""
-    from parsers import classify, metadata
+    from nianbao.parsers import classify, metadata
 
     hints = hints or {}
     report = Report(source=source, read_by=ex.read_by, url=url)

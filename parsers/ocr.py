@@ -15,9 +15,9 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 
-from parsers.attachments import UnreadableDocument
-from parsers.blocks import Block, Extracted, GridCell, TextBlock
-from parsers.layout_geom import (
+from nianbao.parsers.attachments import UnreadableDocument
+from nianbao.parsers.blocks import Block, Extracted, GridCell, TextBlock
+from nianbao.parsers.layout_geom import (
     Glyph,
     align_continued,
     closing_edges,
@@ -197,13 +197,13 @@ def ocr_page(img, page: int | None = None) -> list[Block]:
 
 
 def _is_real_table(grid) -> bool:
-    from parsers.pdf import _is_real_table as real
+    from nianbao.parsers.pdf import _is_real_table as real
 
     return real(grid)
 
 
 def _page_number(text: str) -> bool:
-    from parsers.pdf import _PAGE_NUMBER
+    from nianbao.parsers.pdf import _PAGE_NUMBER
 
     return bool(_PAGE_NUMBER.match(text))
 

@@ -17,9 +17,9 @@ import re
 import zlib
 from collections import Counter
 
-from parsers.attachments import UnreadableDocument
-from parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
-from parsers.layout_geom import (
+from nianbao.parsers.attachments import UnreadableDocument
+from nianbao.parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.layout_geom import (
     HEADING,
     Glyph,
     Line,
@@ -110,7 +110,7 @@ def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
             heights.append(float(page.height))
     _drop_running_lines(pages, heights)
     if scans and ocr:
-        from parsers.ocr import ocr_pdf_pages
+        from nianbao.parsers.ocr import ocr_pdf_pages
 
         for i, blocks in ocr_pdf_pages(data, scans, source, dpi=OCR_DPI):
             pages[i] = [(0.0, b, None) for b in blocks]

@@ -6,7 +6,7 @@ Tables arrive in four shapes and all become :class:`GridBlock` rows:
 * one cell per line (seed ``001``), and one cell per pipe line (seed ``003``): regrouped
   into rows, a new row starting at each label that follows a value;
 * glued (archive crawlers that dropped every separator: ``规章000规范性文件898989``): cut
-  into ``[label, digits]`` rows; :mod:`parsers.glued` splits the digits later, when the
+  into ``[label, digits]`` rows; :mod:`nianbao.parsers.glued` splits the digits later, when the
   mapping knows how many cells each row has.
 
 Everything else is a :class:`TextBlock` per line.
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-from parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
-from parsers.labels import heading_at_start, inline_heading_spans
-from parsers.numbers import is_number_text
+from nianbao.parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.labels import heading_at_start, inline_heading_spans
+from nianbao.parsers.numbers import is_number_text
 
 __all__ = ["read_text", "regroup", "split_cells"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 
-from parsers.attachments import UnreadableDocument
-from parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
-from parsers.docx_reader import check_zip
-from parsers.layout_geom import drop_redundant, fix_lookalikes
+from nianbao.parsers.attachments import UnreadableDocument
+from nianbao.parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.docx_reader import check_zip
+from nianbao.parsers.layout_geom import drop_redundant, fix_lookalikes
 
 MAX_CELLS = 200_000  # per sheet (rows x columns of the used range)
 

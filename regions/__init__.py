@@ -1,6 +1,6 @@
 """National registry of divisions (county level and above), their people's governments and portals.
 
-    from regions import registry
+    from nianbao.regions import registry
     reg = registry.registry()          # loaded once per process
     reg.get("620123")                  # Region(code, name, level, parent_code, province, prefecture, portal_url, ...)
     reg.find("兰州")                   # names with or without suffix, paths, codes

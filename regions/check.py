@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from regions import names
-from regions.registry import Region, Registry, host_of
-from regions.sitelist import SITE_LEVEL
+from nianbao.regions import names
+from nianbao.regions.registry import Region, Registry, host_of
+from nianbao.regions.sitelist import SITE_LEVEL
 
 VALID_LEVELS = ("province", "city", "county", "township", "department")
 GOVERNMENT_LEVELS = ("province", "city", "county")

@@ -14,12 +14,11 @@ import sys
 from pathlib import Path
 
 import click
-
-from regions import dataio
-from regions import update as upd
-from regions.check import check_sites
-from regions.registry import Region, Registry, registry, reload
-from regions.sitelist import LEVEL_ALIASES, SITE_FIELDS, build
+from nianbao.regions import dataio
+from nianbao.regions import update as upd
+from nianbao.regions.check import check_sites
+from nianbao.regions.registry import Region, Registry, registry, reload
+from nianbao.regions.sitelist import LEVEL_ALIASES, SITE_FIELDS, build
 
 LEVEL_ZH = {"province": "省级", "prefecture": "地级", "county": "县级"}
 ACCESS_NOTES = {"none": "需用浏览器访问（反爬网关）", "protocol-switch": "需切换 http/https",
@@ -113,7 +112,7 @@ def list_sites(province: str | None, prefecture: str | None, levels: tuple[str, 
                err=True)
     notes = [f"{n} 个{ACCESS_NOTES[k]}" for k, n in sorted(result.access.items()) if k in ACCESS_NOTES]
     if notes:
-        click.echo("其中 " + "；".join(notes) + "（抓取时按 regions.registry.crawl_hints 处理）", err=True)
+        click.echo("其中 " + "；".join(notes) + "（抓取时按 nianbao.regions.registry.crawl_hints 处理）", err=True)
     if result.without_portal:
         listed = "、".join(f"{r.name}（{r.code}）" for r in result.without_portal)
         click.echo(f"{len(result.without_portal)} 个单位没有已知门户，未列出：{listed}", err=True)

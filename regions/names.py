@@ -35,7 +35,7 @@ _AUTONOMOUS = ("自治区", "自治州", "自治县", "自治旗")
 MIN_SHORT = 2  # never shorten to a single character (忠县 stays 忠县)
 
 GOVERNMENT_SUFFIXES = ("人民政府", "行政公署", "政府")
-# Publisher kind from a name (the one implementation: ``rules.deadlines.publisher_kind`` calls it).
+# Publisher kind from a name (the one implementation: ``nianbao.rules.deadlines.publisher_kind`` calls it).
 _OFFICE_RE = re.compile(r"(人民政府|政府)(办公室|办公厅)$|政府办$")
 _TOWNSHIP_RE = re.compile(r"(街道办事处|街道办|街道工委|街道|苏木)$|(镇|乡|苏木)(人民政府|政府)?$")
 _GOVERNMENT_RE = re.compile(r"(人民政府|行政公署|政府)$")

@@ -1,6 +1,6 @@
 """The national registry of divisions (county level and above) and their governments' portals.
 
-Loaded once from ``regions/data/`` (see ``regions.dataio``); all lookups are in-memory dict hits.
+Loaded once from ``regions/data/`` (see ``nianbao.regions.dataio``); all lookups are in-memory dict hits.
 
 Hierarchy, as used by every grouping in nianbao:
 
@@ -27,8 +27,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from regions import dataio, names
-from regions.names import infer_kind as _infer_kind_pure
+from nianbao.regions import dataio, names
+from nianbao.regions.names import infer_kind as _infer_kind_pure
 
 LEVELS = ("province", "prefecture", "county")
 MUNICIPALITIES = ("110000", "120000", "310000", "500000")
@@ -458,7 +458,7 @@ class Registry:
     # --- agencies ---------------------------------------------------------------------------
 
     def infer_kind(self, agency_name: str) -> str:
-        """``'government'``, ``'department'`` or ``'township'`` (see ``regions.names.infer_kind``);
+        """``'government'``, ``'department'`` or ``'township'`` (see ``nianbao.regions.names.infer_kind``);
         a bare division name (榆中县, 兰州) counts as its government."""
         return _infer_kind_pure(agency_name, self.is_region_name)
 

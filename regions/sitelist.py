@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from regions.registry import Region, Registry
+from nianbao.regions.registry import Region, Registry
 
 SITE_FIELDS = ["agency", "url", "level", "region", "parent"]
 # Registry levels -> the level words of the site list.

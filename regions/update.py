@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regions import dataio, names
+from nianbao.regions import dataio, names
 
 KIND_LABELS = {
     "new": "新增", "removed": "撤销", "renamed": "更名", "moved": "隶属变更", "recoded": "代码变更",

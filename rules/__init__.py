@@ -6,4 +6,4 @@ single-report rule.  Rules never fetch, never parse, never store.
 
 from __future__ import annotations
 
-from rules.registry import RULES, AuditContext, audit, rule  # noqa: F401
+from nianbao.rules.registry import RULES, AuditContext, audit, rule  # noqa: F401

@@ -13,10 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nianbao import layouts
-from nianbao.model import Finding, Report
-from rules import settings
-from rules.common import (
+from nianbao.rules import settings
+from nianbao.rules.common import (
     COLUMN_LABELS,
     equal,
     finding,
@@ -30,8 +28,11 @@ from rules.common import (
     value,
     values,
 )
-from rules.registry import AuditContext, rule
-from rules.timeliness import report_kind
+from nianbao.rules.registry import AuditContext, rule
+from nianbao.rules.timeliness import report_kind
+
+from nianbao import layouts
+from nianbao.model import Finding, Report
 
 
 def _sum_text(numbers: list[int | float]) -> str:

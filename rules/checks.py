@@ -1,5 +1,5 @@
-"""Imports every single-report rule module so that each registers itself (see ``rules.registry``)."""
+"""Imports every single-report rule module so that each registers itself (see ``nianbao.rules.registry``)."""
 
 from __future__ import annotations
 
-from rules import arithmetic, content, narrative, structure, timeliness  # noqa: F401
+from nianbao.rules import arithmetic, content, narrative, structure, timeliness  # noqa: F401

@@ -251,6 +251,6 @@ def publisher_kind(agency_name: str | None, level: str | None = None) -> str | N
     if not agency_name:
         return None
     # one implementation of name -> kind, shared with the regions registry
-    from regions.names import name_kind
+    from nianbao.regions.names import name_kind
 
     return name_kind(agency_name)

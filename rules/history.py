@@ -1,6 +1,6 @@
 """History rules: findings that need earlier crawls or other reports (pure; see rules.md).
 
-Every rule here is a function of a :class:`monitor.history.History` (over the store, or in
+Every rule here is a function of a :class:`nianbao.monitor.history.History` (over the store, or in
 memory) and returns :class:`HistoryFinding` objects: a :class:`~nianbao.model.Finding` plus the
 agency, year and report it belongs to.  Nothing here fetches, parses or writes.
 
@@ -30,11 +30,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from nianbao.parsers.nfkc import nfkc
+from nianbao.rules import settings as rule_settings
+from nianbao.rules.common import COLUMN_LABELS, equal, finding, fmt, plain, value
+
 from nianbao import layouts
 from nianbao.model import Finding, Report
-from parsers.nfkc import nfkc
-from rules import settings as rule_settings
-from rules.common import COLUMN_LABELS, equal, finding, fmt, plain, value
 
 DEFAULTS: dict[str, Any] = {
     "missing_report_grace_days": 30,
@@ -83,7 +84,7 @@ def _hf(stored, f: Finding) -> HistoryFinding:
 
 def due_year(kind: str | None, today: dt.date, grace_days: int, province: str | None = None) -> int | None:
     """The latest report year whose deadline plus grace has passed by ``today``."""
-    from rules.deadlines import deadline_for
+    from nianbao.rules.deadlines import deadline_for
 
     for year in (today.year - 1, today.year - 2):
         d = deadline_for(kind or "government", year, province)
@@ -99,7 +100,7 @@ def missing_reports(history, today: dt.date, settings: dict | None = None) -> li
     ``missing_report_since``) to the latest due year; for a watched agency with none, the latest
     due year only (when it began reporting is unknown).
     """
-    from rules.deadlines import KIND_NAMES, deadline_for
+    from nianbao.rules.deadlines import KIND_NAMES, deadline_for
 
     grace = int(setting(settings, "missing_report_grace_days"))
     since = int(setting(settings, "missing_report_since"))
@@ -252,7 +253,7 @@ def carry_over(report: Report, previous: Report) -> list[Finding]:
 
 def stock(report: Report, previous: Report) -> list[Finding]:
     """2021 layout: 现行有效件数 = last year's + 本年制发 − 本年废止 (规章, 行政规范性文件)."""
-    from rules.common import layout_of
+    from nianbao.rules.common import layout_of
 
     if layout_of(report) != "2021" or layout_of(previous) != "2021":
         return []
@@ -298,7 +299,7 @@ HIERARCHY_CELLS = [("applications", "new", "total"), ("applications", "total", "
 
 def _registry():
     try:
-        from regions.registry import registry
+        from nianbao.regions.registry import registry
 
         return registry()
     except Exception:  # noqa: BLE001 - no registry data: parent links from the store only

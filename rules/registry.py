@@ -25,7 +25,7 @@ class AuditContext:
     kind: str | None = None  # government, department, township (publisher kind for deadlines)
     province: str | None = None
     first_seen: dt.date | None = None  # when the crawler first saw the report
-    deadlines: object | None = None  # rules.deadlines.Deadlines; None = packaged table
+    deadlines: object | None = None  # nianbao.rules.deadlines.Deadlines; None = packaged table
     settings: dict[str, object] = field(default_factory=dict)
 
 
@@ -41,7 +41,7 @@ def rule(name: str) -> Callable[[RuleFunc], RuleFunc]:
 
 def audit(report: Report, ctx: AuditContext | None = None) -> list[Finding]:
     """Run every single-report rule; return the findings (also set on ``report.findings``)."""
-    import rules.checks  # noqa: F401  (registers the rules)
+    import nianbao.rules.checks  # noqa: F401  (registers the rules)
 
     ctx = ctx or AuditContext()
     findings: list[Finding] = []

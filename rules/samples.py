@@ -138,8 +138,8 @@ def _report(year: int, layout: str, disclosure: Table, applications: Table) -> R
 
 def run_rule(name: str, report: Report, ctx=None) -> list:
     """The findings of one registered rule on ``report`` (for tests)."""
-    import rules.checks  # noqa: F401
-    from rules.registry import RULES, AuditContext
+    import nianbao.rules.checks  # noqa: F401
+    from nianbao.rules.registry import RULES, AuditContext
 
     return list(RULES[name](report, ctx or AuditContext()))
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nianbao.rules.common import finding, label, layout_of, modern, omitted_total
+from nianbao.rules.registry import AuditContext, rule
+
 from nianbao import layouts
 from nianbao.model import Finding, Report
-from rules.common import finding, label, layout_of, modern, omitted_total
-from rules.registry import AuditContext, rule
 
 TABLE_SECTION = {"disclosure": "2", "applications": "3", "appeals": "4"}
 TABLE_NAMES = {

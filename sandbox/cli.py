@@ -7,8 +7,7 @@ import signal
 from pathlib import Path
 
 import click
-
-from sandbox.network import DEFAULT_SIZE, generate
+from nianbao.sandbox.network import DEFAULT_SIZE, generate
 
 
 def _write(network, truth: str | None, sites: str | None, departments: bool) -> None:
@@ -50,14 +49,14 @@ generate_cmd.name = "generate"
 @click.option("--sites", type=click.Path(dir_okay=False), help="写出站点清单 CSV")
 @click.option("--departments/--no-departments", default=False)
 @click.option("--faults", default=None, metavar="all|KIND,...",
-              help="故障模式(sandbox.faults):all 或逗号分隔的故障种类;真值中记录每个故障")
+              help="故障模式(nianbao.sandbox.faults):all 或逗号分隔的故障种类;真值中记录每个故障")
 def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None, departments: bool,
           faults: str | None = None) -> None:
     """启动代理服务器,模拟网络中的所有 *.gov.cn 站点。"""
-    from sandbox.server import ProxyServer
+    from nianbao.sandbox.server import ProxyServer
 
     if faults:  # reliability: the fault mode wraps the same network
-        from sandbox import faults as fault_mode
+        from nianbao.sandbox import faults as fault_mode
 
         try:
             network = fault_mode.generate(seed, size, faults)

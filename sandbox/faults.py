@@ -1,6 +1,6 @@
 """Hostile servers and files: a fault mode of the simulated portal network.
 
-``generate(seed, size, faults="all")`` wraps a :class:`sandbox.network.Network` in a
+``generate(seed, size, faults="all")`` wraps a :class:`nianbao.sandbox.network.Network` in a
 :class:`FaultyNetwork` that answers like it except where a seeded plan puts a fault: slow and
 trickling answers, stalls, connection resets, truncated bodies (wrong Content-Length), 5xx
 bursts with and without Retry-After, 429, redirect loops and long chains, a calendar link
@@ -16,7 +16,7 @@ error), ``bounded`` (a trap the crawler stops following), ``deduplicated`` (one 
 report), ``blocked`` (robots.txt obeyed), ``no_change`` (no change finding).
 
 Streaming and broken answers are :class:`StreamedResponse` objects whose ``write_to(handler,
-head)`` the sandbox server calls instead of sending a body (see :mod:`sandbox.server`).
+head)`` the sandbox server calls instead of sending a body (see :mod:`nianbao.sandbox.server`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from sandbox import network as base_network
-from sandbox.network import Network, Response
-from sandbox.plan import CountyPlan, ReportPlan
+from nianbao.sandbox import network as base_network
+from nianbao.sandbox.network import Network, Response
+from nianbao.sandbox.plan import CountyPlan, ReportPlan
 
 FAULT_KINDS = (
     "slow", "trickle", "stall", "reset", "truncated", "burst", "ratelimit", "redirect_loop", "redirect_chain",
@@ -455,7 +455,7 @@ class FaultyNetwork:
         if k == "pdf_html":
             return Response(200, FAKE_PDF_HTML, {"Content-Type": "application/pdf"})
         if k == "pdf_truncated":
-            from sandbox.pdf_fast import render_pdf
+            from nianbao.sandbox.pdf_fast import render_pdf
 
             agency, year = f.params["agency"], f.params["year"]
             pdf = render_pdf(self.base.report(agency, year))

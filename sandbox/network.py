@@ -3,7 +3,7 @@
 The plan (agencies, columns, report URLs, dates, defects, decoys) is made eagerly and is
 cheap; report numbers and pages are generated on request and cached, so thousands of portals
 cost seconds.  ``Network.respond(method, url, headers)`` answers one HTTP request (used by
-:mod:`sandbox.server`); ``ground_truth()`` says what a perfect crawler should find.
+:mod:`nianbao.sandbox.server`); ``ground_truth()`` says what a perfect crawler should find.
 """
 
 from __future__ import annotations
@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from nianbao.model import Report
-from sandbox import pages
-from sandbox.names import County, real_counties, synthetic_county
-from sandbox.plan import TEMPLATES, Column, CountyPlan, DecoyPlan, ReportPlan, deadline, plan_county
-from sandbox.render import render_html, render_word
-from sandbox.reports import (
+from nianbao.sandbox import pages
+from nianbao.sandbox.names import County, real_counties, synthetic_county
+from nianbao.sandbox.plan import TEMPLATES, Column, CountyPlan, DecoyPlan, ReportPlan, deadline, plan_county
+from nianbao.sandbox.render import render_html, render_word
+from nianbao.sandbox.reports import (
     APPLICANT_COLUMNS,
     AgencyState,
     Generated,
@@ -37,6 +36,8 @@ from sandbox.reports import (
     counts_of,
     fold_to_layout,
 )
+
+from nianbao.model import Report
 
 DEFAULT_SIZE = 30
 CONTENT_CACHE = 64  # counties whose report objects are kept in memory (others are kept packed)
@@ -427,13 +428,13 @@ class Network:
                                     "Content-Disposition": f"attachment; filename={path.rsplit('/', 1)[1]}"})
 
     def attachment_bytes(self, r: ReportPlan, ext: str) -> bytes:
-        """DOCX or PDF of a report (via ``sandbox.render_office``; cached)."""
+        """DOCX or PDF of a report (via ``nianbao.sandbox.render_office``; cached)."""
         key = (r.agency, r.year, ext)
         with self._lock:
             got = self._office.get(key)
         if got is not None:
             return got
-        from sandbox import office_cache
+        from nianbao.sandbox import office_cache
 
         data = office_cache.render(self.report(r.agency, r.year), ext)
         with self._lock:
@@ -483,7 +484,7 @@ class Network:
         try:
             r = self.report_plan(agency, year)
         except KeyError:
-            from sandbox.reports import layout_for, report_title
+            from nianbao.sandbox.reports import layout_for, report_title
 
             r = ReportPlan(agency=agency, kind=a.kind, year=year, layout=layout_for(year), defect=defect,
                            published=published, published_source="meta", pub_time="10:00:00", meta=True,

@@ -1,7 +1,7 @@
 """DOCX and PDF attachments of sandbox reports, cached on disk across runs.
 
-DOCX comes from ``sandbox.docx_fast`` (``NIANBAO_SANDBOX_DOCX=office``: ``render_office``).  PDF comes from
-``sandbox.pdf_fast`` (reportlab, milliseconds) unless ``NIANBAO_SANDBOX_PDF`` says ``office``
+DOCX comes from ``nianbao.sandbox.docx_fast`` (``NIANBAO_SANDBOX_DOCX=office``: ``render_office``).  PDF comes from
+``nianbao.sandbox.pdf_fast`` (reportlab, milliseconds) unless ``NIANBAO_SANDBOX_PDF`` says ``office``
 (``render_office.render_pdf``) or ``libreoffice`` (the DOCX converted by LibreOffice: seconds
 each, so cached under the user's cache directory by content hash).
 """
@@ -28,8 +28,8 @@ def cache_dir() -> Path:
 
 def render(report: Report, ext: str) -> bytes:
     """The report as a ``docx`` or ``pdf`` file."""
-    from sandbox import render_office
-    from sandbox.docx_fast import render_docx
+    from nianbao.sandbox import render_office
+    from nianbao.sandbox.docx_fast import render_docx
 
     docx = render_office.render_docx(report) if os.environ.get("NIANBAO_SANDBOX_DOCX") == "office" else (
         render_docx(report))
@@ -40,7 +40,7 @@ def render(report: Report, ext: str) -> bytes:
     how = os.environ.get("NIANBAO_SANDBOX_PDF", "fast")
     if how == "fast":
         try:
-            from sandbox.pdf_fast import render_pdf
+            from nianbao.sandbox.pdf_fast import render_pdf
         except ImportError:  # reportlab missing: fall back to LibreOffice
             how = "libreoffice"
         else:

@@ -12,7 +12,7 @@ import json
 import math
 import posixpath
 
-from sandbox.plan import AgencyPlan, Column, CountyPlan, DecoyPlan, ReportPlan
+from nianbao.sandbox.plan import AgencyPlan, Column, CountyPlan, DecoyPlan, ReportPlan
 
 CSS = "body{font-family:'Microsoft YaHei',SimSun;margin:0}.header{background:#b81c22;color:#fff}" \
       ".nav li{display:inline-block;margin:0 12px}.list li{line-height:32px}.date{float:right}\n"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
+from nianbao.sandbox.render import Grid, _blocks, fullwidth_parens
+
 from nianbao.model import Report
-from sandbox.render import Grid, _blocks, fullwidth_parens
 
 
 @lru_cache(maxsize=1)

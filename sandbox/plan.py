@@ -2,7 +2,7 @@
 
 A :class:`CountyPlan` fixes a portal's CMS template, charset, agencies, columns, every report's
 URL, dates and defect, and the decoys, from a per-county seeded RNG.  No report numbers
-here (those are generated on demand in :mod:`sandbox.network`), so planning thousands of
+here (those are generated on demand in :mod:`nianbao.sandbox.network`), so planning thousands of
 portals takes seconds.
 """
 
@@ -12,8 +12,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from sandbox.names import DEPARTMENTS, OFFICE, County, townships
-from sandbox.reports import DEFECTS, NEEDS_2021, report_title
+from nianbao.sandbox.names import DEPARTMENTS, OFFICE, County, townships
+from nianbao.sandbox.reports import DEFECTS, NEEDS_2021, report_title
 
 TEMPLATES = ("static", "trs", "jscolumn", "guide", "subsites", "attachments")
 CHARSETS = ("utf-8", "gbk", "gbk-undeclared", "gbk-mislabeled", "utf-8-mislabeled")

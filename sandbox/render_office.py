@@ -263,7 +263,7 @@ def _text_from_sections(report: Report) -> str:
 
 def docx_to_pdf(docx_bytes: bytes) -> bytes:
     """Convert with LibreOffice (raises ``UnsupportedDocument`` if it is not installed)."""
-    from parsers.office import convert
+    from nianbao.parsers.office import convert
 
     return convert(docx_bytes, "render_office", "docx", "pdf")
 

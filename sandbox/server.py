@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from sandbox.network import Network
+from nianbao.sandbox.network import Network
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
             log.exception("sandbox failed on %s", url)
             self._send(500, b"sandbox error", {"Content-Type": "text/plain"}, head)
             return
-        if hasattr(resp, "write_to"):  # sandbox.faults: a slow, trickling, broken or huge answer
+        if hasattr(resp, "write_to"):  # nianbao.sandbox.faults: a slow, trickling, broken or huge answer
             resp.write_to(self, head)
             return
         if resp is None:

@@ -5,4 +5,4 @@ The store is the only shared state; everything else reads and writes it through 
 
 from __future__ import annotations
 
-from storage.store import Store  # noqa: F401
+from nianbao.storage.store import Store  # noqa: F401

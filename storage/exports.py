@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from storage.schema import REVIEW_STATUSES
-from storage.views import history_audited
+from nianbao.storage.schema import REVIEW_STATUSES
+from nianbao.storage.views import history_audited
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 LEVEL_LABELS = {
@@ -367,7 +367,7 @@ def _lineage_names(code: str | None, cache: dict[str, tuple[Any, ...]]) -> tuple
         return (None,) * 6
     if code not in cache:
         try:
-            from regions.registry import lineage
+            from nianbao.regions.registry import lineage
 
             lin = lineage(code)
         except Exception:  # noqa: BLE001 - no registry: fall back to the agency row
@@ -402,7 +402,7 @@ def export_noncompliant(
     if include_missing is None:
         include_missing = status == "open"
     if rule_titles is None:
-        from workbench.labels import rule_titles as _titles
+        from nianbao.workbench.labels import rule_titles as _titles
 
         rule_titles = _titles()
     review = "COALESCE(v.status, 'pending')"
@@ -433,7 +433,7 @@ def export_noncompliant(
     wanted = set(by_agency)
     if include_missing and not history_audited(store):
         # before any history audit, absence is all we know; after one, the stored MISSING_REPORT
-        # findings (already in ``by_agency``) say which years are due (see workbench.overview)
+        # findings (already in ``by_agency``) say which years are due (see nianbao.workbench.overview)
         wanted |= {a["id"] for a in store.query("SELECT id FROM agencies")} - set(reports)
     if not wanted:
         return []

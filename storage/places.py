@@ -1,6 +1,6 @@
 """Province of a region code or name (pure data; the ``regions`` package knows more).
 
-The store needs the province only to pick a deadline (``rules.deadlines.deadline_for``).
+The store needs the province only to pick a deadline (``nianbao.rules.deadlines.deadline_for``).
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             sha256 TEXT NOT NULL REFERENCES blobs(sha256),
             size INTEGER NOT NULL,
             content_type TEXT,
-            format TEXT,                        -- parsers.magic.sniff of the bytes
+            format TEXT,                        -- nianbao.parsers.magic.sniff of the bytes
             final_url TEXT,
             status INTEGER,
             headers TEXT,                       -- JSON

@@ -38,11 +38,11 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
+from nianbao.storage.places import is_region_code, province_of
+from nianbao.storage.schema import REVIEW_STATUSES, configure, migrate
 
 from nianbao import __version__
 from nianbao.model import Cell, DateEvidence, Finding, Report
-from storage.places import is_region_code, province_of
-from storage.schema import REVIEW_STATUSES, configure, migrate
 
 _LABEL_TO_STATUS = {label: key for key, label in REVIEW_STATUSES.items()}
 
@@ -150,7 +150,7 @@ def _content_type(headers: dict | None) -> str | None:
 
 def _sniff(body: bytes) -> str | None:
     try:
-        from parsers.magic import sniff
+        from nianbao.parsers.magic import sniff
     except ImportError:  # pragma: no cover - parsers is part of the package
         return None
     try:
@@ -172,9 +172,9 @@ def deadline_info(
     province: str | None = None,
     kind: str | None = None,
 ) -> tuple[str | None, dt.date | None]:
-    """(publisher kind, deadline) via ``rules.deadlines``; (kind, None) when it cannot tell."""
+    """(publisher kind, deadline) via ``nianbao.rules.deadlines``; (kind, None) when it cannot tell."""
     try:
-        from rules import deadlines
+        from nianbao.rules import deadlines
     except ImportError:
         return kind, None
     if kind is None and agency:
@@ -736,13 +736,14 @@ class Store:
         fetched_at: dt.datetime | str | None = None,
         today: dt.date | None = None,
     ) -> tuple[int, Report]:
-        """Parse (``parsers.read``), audit (``rules.audit``) and store one document's bytes.
+        """Parse (``nianbao.parsers.read``), audit (``nianbao.rules.audit``) and store one document's bytes.
 
         Parsing and auditing happen before the write transaction; the document, its version, the
         report, its cells and findings are then written in one transaction.
         """
-        import parsers
-        from rules.registry import AuditContext, audit
+        from nianbao.rules.registry import AuditContext, audit
+
+        from nianbao import parsers
 
         hints = dict(hints or {})
         key = canonical_url(url or source)
@@ -770,10 +771,10 @@ class Store:
         )
         try:
             audit(report, ctx)
-        except ModuleNotFoundError as exc:  # rules.checks not written yet: store unaudited
-            if exc.name != "rules.checks":
+        except ModuleNotFoundError as exc:  # nianbao.rules.checks not written yet: store unaudited
+            if exc.name != "nianbao.rules.checks":
                 raise
-            report.notes.append("not audited: rules.checks is missing")
+            report.notes.append("not audited: nianbao.rules.checks is missing")
         with self.transaction():
             ref = self.add_document(
                 key,
@@ -951,12 +952,12 @@ class Store:
     # -- exports -------------------------------------------------------------------
 
     def export_reports(self, **filters: Any) -> list[dict[str, Any]]:
-        from storage.exports import export_reports
+        from nianbao.storage.exports import export_reports
 
         return export_reports(self, **filters)
 
     def export_findings(self, **filters: Any) -> list[dict[str, Any]]:
-        from storage.exports import export_findings
+        from nianbao.storage.exports import export_findings
 
         return export_findings(self, **filters)
 
@@ -967,7 +968,7 @@ class Store:
     ) -> dict[str, list[str]]:
         """Replace the stored findings of the history ``rules`` with ``items``; say what is new.
 
-        ``items`` are ``rules.history.HistoryFinding``-like (``finding``, ``agency``, ``year``,
+        ``items`` are ``nianbao.rules.history.HistoryFinding``-like (``finding``, ``agency``, ``year``,
         ``report_id``, ``document``).  Fingerprints keep their first ``created_at`` and their
         reviews; a finding on a non-current report is stored inactive.  Returns
         ``{"new": [...], "kept": [...], "resolved": [...]}`` fingerprints.

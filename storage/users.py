@@ -13,7 +13,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
 ROLES: dict[str, str] = {"reviewer": "审核员", "readonly": "只读"}
 _N, _R, _P = 2**14, 8, 1
@@ -52,7 +52,7 @@ _DUMMY = hash_password("nianbao-dummy-password", salt=b"\0" * 16)
 
 def add_user(store: Store, name: str, password: str, role: str) -> int:
     """Create an account (or reset an existing one's password and role); returns its id."""
-    from storage.store import now_iso
+    from nianbao.storage.store import now_iso
 
     name = name.strip()
     if not name:
@@ -82,7 +82,7 @@ def get_user(store: Store, name: str) -> dict[str, Any] | None:
 
 def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | None:
     """The account if the password is right (and records the login time), else None."""
-    from storage.store import now_iso
+    from nianbao.storage.store import now_iso
 
     row = store.one(
         "SELECT id, name, role, password_hash FROM users WHERE name = ? AND disabled = 0", (name.strip(),)
@@ -103,7 +103,7 @@ def list_users(store: Store) -> list[dict[str, Any]]:
 
 def secret(store: Store, name: str = "session_key") -> str:
     """A random secret generated on first use and kept in the database (so per database)."""
-    from storage.store import now_iso
+    from nianbao.storage.store import now_iso
 
     row = store.one("SELECT value FROM app_secrets WHERE name = ?", (name,))
     if row:

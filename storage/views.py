@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
 _STATUS = "COALESCE(v.status, 'pending')"
 
@@ -277,7 +277,7 @@ def run_summaries(
     that could not be reached at all does not count as having removed its reports (the same
     basis as the REPORT_REMOVED history rule).
     """
-    from storage.store import loads
+    from nianbao.storage.store import loads
 
     clauses, params = [], []
     if run_id is not None:
@@ -335,7 +335,7 @@ def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, 
     """Per-site figures of a run and days since the site last showed a new document."""
     import datetime as dt
 
-    from storage.store import loads, to_date
+    from nianbao.storage.store import loads, to_date
 
     today = today or dt.date.today()
     rows = store.query(
@@ -361,7 +361,7 @@ def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, 
 def run_problems(store: Store, run_id: int, *, limit: int = 1000) -> list[dict[str, Any]]:
     """What went wrong in a run, each with its site and URL: the failures the crawler kept
     (``run_sites.stats.problems``) and the fetches answered with an HTTP error status."""
-    from storage.store import loads
+    from nianbao.storage.store import loads
 
     out: list[dict[str, Any]] = []
     for rs in store.query("SELECT site, agency, stats FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)):

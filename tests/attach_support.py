@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 import re
 
-from parsers.blocks import Extracted, GridBlock
-from parsers.numbers import parse_cell
-from sandbox.render_office import Spec, official_grids
+from nianbao.parsers.blocks import Extracted, GridBlock
+from nianbao.parsers.numbers import parse_cell
+from nianbao.sandbox.render_office import Spec, official_grids
 
 
 def make_report(seed: int = 7, year: int = 2023):
-    """A consistent generated report (sandbox.reports), non-trivial numbers."""
-    from sandbox.reports import build_report
+    """A consistent generated report (nianbao.sandbox.reports), non-trivial numbers."""
+    from nianbao.sandbox.reports import build_report
 
     gen = build_report("某某县人民政府", "government", year, random.Random(seed), county="某某县", portal="www.example.gov.cn")
     return gen.report

@@ -7,9 +7,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-
-from parsers.attachments import UnreadableDocument, UnsupportedDocument, extract
-from sandbox.faults import docx_bomb, encrypted_pdf, huge_png
+from nianbao.parsers.attachments import UnreadableDocument, UnsupportedDocument, extract
+from nianbao.sandbox.faults import docx_bomb, encrypted_pdf, huge_png
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -66,7 +65,7 @@ def test_no_libreoffice_is_unsupported(monkeypatch):
 
 
 def test_read_turns_errors_into_report_errors():
-    from parsers import read
+    from nianbao.parsers import read
 
     rep = read(encrypted_pdf(), "enc.pdf")
     assert rep.is_report is False and rep.errors and "encrypted" in rep.errors[0]

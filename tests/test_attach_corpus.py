@@ -7,10 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-
-from parsers.attachments import extract
-from parsers.blocks import GridBlock
-from parsers.magic import sniff
+from nianbao.parsers.attachments import extract
+from nianbao.parsers.blocks import GridBlock
+from nianbao.parsers.magic import sniff
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 EXPECTED = Path(__file__).parent / "data" / "expected"
@@ -75,20 +74,20 @@ def test_blank_template_docx_reads_empty_tables():
 
 def _mapping_ready() -> bool:
     try:
-        import parsers.dispatch  # noqa: F401
-        import parsers.mapping  # noqa: F401
+        import nianbao.parsers.dispatch  # noqa: F401
+        import nianbao.parsers.mapping  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-needs_mapping = pytest.mark.skipif(not _mapping_ready(), reason="parsers.mapping/dispatch not there yet")
+needs_mapping = pytest.mark.skipif(not _mapping_ready(), reason="nianbao.parsers.mapping/dispatch not there yet")
 
 
 @needs_mapping
 @pytest.mark.parametrize("name", PDFS)
 def test_corpus_pdf_end_to_end(name):
-    from parsers import read_path
+    from nianbao.parsers import read_path
 
     rep = read_path(CORPUS / f"{name}.pdf")
     exp = json.loads((EXPECTED / f"{name}.json").read_text("utf-8"))
@@ -106,7 +105,7 @@ def test_corpus_pdf_end_to_end(name):
 
 @needs_mapping
 def test_blank_template_is_not_a_report():
-    from parsers import read_path
+    from nianbao.parsers import read_path
 
     rep = read_path(CORPUS / "g002_blank_template_2021format.docx")
     assert rep.is_report is False
@@ -114,8 +113,8 @@ def test_blank_template_is_not_a_report():
 
 @needs_mapping
 def test_corpus_findings_after_audit():
-    from parsers import read_path
-    from rules.registry import AuditContext, audit
+    from nianbao.parsers import read_path
+    from nianbao.rules.registry import AuditContext, audit
 
     h001 = read_path(CORPUS / "h001_hongze_district_2023.pdf")
     wheres = {(f.rule, f.where) for f in audit(h001, AuditContext())}

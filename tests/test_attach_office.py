@@ -6,10 +6,10 @@ import io
 import shutil
 
 import pytest
+from nianbao.parsers.attachments import extract
+from nianbao.parsers.magic import sniff
+from nianbao.sandbox.render_office import docx_to_pdf, official_grids, render_docx
 
-from parsers.attachments import extract
-from parsers.magic import sniff
-from sandbox.render_office import docx_to_pdf, official_grids, render_docx
 from tests.attach_support import compare, make_report
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
@@ -86,7 +86,7 @@ def test_xlsx_merged_ranges(report):
 @needs_soffice
 @pytest.mark.slow
 def test_doc_via_libreoffice(report, docx_bytes):
-    from parsers.office import convert
+    from nianbao.parsers.office import convert
 
     doc = convert(docx_bytes, "r.docx", "docx", "doc")
     assert sniff(doc) in ("doc", "xls")  # magic looks at 64 KB only; extract() looks further

@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
+from nianbao.parsers.blocks import GridBlock, TextBlock
+from nianbao.parsers.pdf import _append_rows, _join_pages, _read_page, grids, read_pdf
+from nianbao.sandbox.render_office import official_grids
 
-from parsers.blocks import GridBlock, TextBlock
-from parsers.pdf import _append_rows, _join_pages, _read_page, grids, read_pdf
-from sandbox.render_office import official_grids
 from tests.attach_support import compare, make_report
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -46,8 +46,8 @@ CASES = [(2023, 4, (3, 1, 15)), (2023, 5, (1, 3, 15)), (2023, 10, (27, 1, 8)), (
 @pytest.mark.parametrize("year,k,cut", CASES)
 def test_tables_cut_by_page_breaks_come_back_whole(year, k, cut):
     pytest.importorskip("reportlab")
-    from parsers import read
-    from sandbox.pdf_fast import render_pdf
+    from nianbao.parsers import read
+    from nianbao.sandbox.pdf_fast import render_pdf
 
     rep = padded(year, k)
     pdf = render_pdf(rep)
@@ -106,8 +106,8 @@ def test_paragraph_joins_over_a_page_break_but_not_after_a_heading():
 
 def test_signature_date_is_the_publication_date_not_the_creation_date():
     pytest.importorskip("reportlab")
-    from parsers import read
-    from sandbox.pdf_fast import render_pdf
+    from nianbao.parsers import read
+    from nianbao.sandbox.pdf_fast import render_pdf
 
     rep = make_report(seed=7, year=2023)
     signed = next(d.date for d in rep.dates if d.source == "signature")
@@ -131,7 +131,7 @@ def test_corpus_heading_blocks_stand_alone():
 
 
 def test_wrapped_line_before_a_number_is_not_a_paragraph_end():
-    from parsers.layout_geom import Line, paragraph_lines
+    from nianbao.parsers.layout_geom import Line, paragraph_lines
 
     def line(text: str, x1: float, top: float) -> Line:
         return Line(text, 56.8, top, x1, top + 11, 11.0)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-
-from crawler.attribution import (
+from nianbao.crawler.attribution import (
     SiteIndex,
     _matches,
     _norm,
@@ -15,8 +14,8 @@ from crawler.attribution import (
     short_name,
     site_for_url,
 )
-from crawler.sites import Site, parse_sites
-from sandbox.network import generate
+from nianbao.crawler.sites import Site, parse_sites
+from nianbao.sandbox.network import generate
 
 
 def scan_attribute(title, parsed_agency, cands, hint=None):

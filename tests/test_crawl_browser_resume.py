@@ -12,30 +12,29 @@ import time
 from pathlib import Path
 
 import pytest
-
-from crawler.demo import DEMO_SETTINGS, crawl_subprocess, proxy_env
-from crawler.truth import compare
+from nianbao.crawler.demo import DEMO_SETTINGS, crawl_subprocess, proxy_env
+from nianbao.crawler.truth import compare
 
 SEED = 11
 
 
 @pytest.fixture(scope="module")
 def network():
-    from sandbox.network import generate
+    from nianbao.sandbox.network import generate
 
     return generate(SEED, 3)  # static, trs, jscolumn
 
 
 @pytest.fixture(scope="module")
 def proxy(network):
-    from sandbox.server import running
+    from nianbao.sandbox.server import running
 
     with running(network) as url:
         yield url
 
 
 def _report_set(db: Path) -> set[tuple]:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     with Store(db) as store:
         return {(r["agency"], r["year"], r["url"], r["published"]) for r in store.export_reports()}
@@ -54,7 +53,7 @@ def test_js_only_column_through_chromium(network, proxy, tmp_path):
     assert rendered > 0
     truth = network.ground_truth()
     truth["reports"] = [r for r in truth["reports"] if r["county"] == site["agency"]]
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     with Store(db) as store:
         cmp = compare(truth, store.export_reports())
@@ -102,7 +101,7 @@ def test_sigkill_midway_then_resume_gives_the_same_reports(network, proxy, tmp_p
     assert len(expected) > 30
 
     db = tmp_path / "killed.db"
-    cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for s in DEMO_SETTINGS:
         cmd += ["-s", s]
     proc = subprocess.Popen(cmd, env=proxy_env(proxy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

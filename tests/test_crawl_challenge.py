@@ -1,7 +1,7 @@
 """An anti-bot gateway (HTTP 521 + a cookie-setting script): Chromium passes it, plain requests reuse the cookie.
 
 The gateway is a real HTTP forward proxy on 127.0.0.1 in front of a two-report portal; the
-crawl is ``python -m crawler crawl`` with ``http_proxy`` pointing at it.
+crawl is ``python -m nianbao.crawler crawl`` with ``http_proxy`` pointing at it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-from crawler.demo import crawl_subprocess
+from nianbao.crawler.demo import crawl_subprocess
 
 SEED_TEXT = (Path(__file__).parent / "data" / "seeds" / "000_4275a0b14778ec30.txt").read_text(encoding="utf-8")
 HOST = "www.gateway-county.gov.cn"
@@ -92,7 +91,7 @@ def gateway():
 
 @pytest.mark.browser
 def test_challenge_passed_in_the_browser_and_cookie_reused(gateway, tmp_path):
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     sites = tmp_path / "sites.csv"
     sites.write_text(f"agency,url,level\n网关县人民政府,http://{HOST}/,county\n", encoding="utf-8")

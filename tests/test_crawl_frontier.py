@@ -6,8 +6,7 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
-
-from crawler.spiders.portal import PortalSpider
+from nianbao.crawler.spiders.portal import PortalSpider
 
 
 class _Scheduler:

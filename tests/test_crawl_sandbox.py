@@ -1,7 +1,7 @@
 """Real crawls over HTTP through the sandbox proxy: recall, precision, dates, attribution, exports.
 
-The crawl runs as a user runs it (``python -m crawler crawl`` with ``http_proxy`` set) against
-a generated network served by ``sandbox.server.running`` in this process.
+The crawl runs as a user runs it (``python -m nianbao.crawler crawl`` with ``http_proxy`` set) against
+a generated network served by ``nianbao.sandbox.server.running`` in this process.
 """
 
 from __future__ import annotations
@@ -12,23 +12,22 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from crawler.demo import crawl_subprocess, proxy_env
-from crawler.truth import compare
+from nianbao.crawler.demo import crawl_subprocess, proxy_env
+from nianbao.crawler.truth import compare
 
 SEED, SIZE = 11, 6  # the first six portals cover every template (static, trs, jscolumn, guide, subsites, attachments)
 
 
 @pytest.fixture(scope="module")
 def network():
-    from sandbox.network import generate
+    from nianbao.sandbox.network import generate
 
     return generate(SEED, SIZE)
 
 
 @pytest.fixture(scope="module")
 def proxy(network):
-    from sandbox.server import running
+    from nianbao.sandbox.server import running
 
     with running(network) as url:
         yield url
@@ -47,7 +46,7 @@ def crawled(network, proxy, tmp_path_factory):
 
 
 def _reports(db: Path) -> list[dict]:
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     with Store(db) as store:
         return store.export_reports()
@@ -68,7 +67,7 @@ def test_finds_the_reports_and_no_decoys(network, crawled):
 
 def test_decoys_are_never_stored_as_reports(network, crawled):
     """Decoy pages may be fetched as navigation, but no report row (of any kind) is theirs."""
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     db, _ = crawled
     decoys = {d["url"] for d in network.ground_truth()["decoys"]}
@@ -139,7 +138,7 @@ def test_a_bad_site_list_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name,link\nx,y\n", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", "--sites", str(bad), "--db", str(tmp_path / "n.db")],
+        [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(bad), "--db", str(tmp_path / "n.db")],
         capture_output=True, text=True, env=proxy_env("http://127.0.0.1:9"), check=False, timeout=60,
     )  # fmt: skip
     assert done.returncode != 0

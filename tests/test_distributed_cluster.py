@@ -14,12 +14,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-
-from distributed.compare import differences, snapshot
-from distributed.harness import Cluster, redis_server
-from distributed.keys import Keys, connect
-from sandbox.network import generate
-from sandbox.server import running
+from nianbao.distributed.compare import differences, snapshot
+from nianbao.distributed.harness import Cluster, redis_server
+from nianbao.distributed.keys import Keys, connect
+from nianbao.sandbox.network import generate
+from nianbao.sandbox.server import running
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 

@@ -6,14 +6,13 @@ import shutil
 import time
 
 import pytest
-
-from crawler.items import DocumentItem, ReportItem
-from crawler.sites import Site
-from distributed import codec
-from distributed.drain import Drainer
-from distributed.frontier import Frontier, frontier_done
-from distributed.harness import redis_server
-from distributed.keys import Keys, connect
+from nianbao.crawler.items import DocumentItem, ReportItem
+from nianbao.crawler.sites import Site
+from nianbao.distributed import codec
+from nianbao.distributed.drain import Drainer
+from nianbao.distributed.frontier import Frontier, frontier_done
+from nianbao.distributed.harness import redis_server
+from nianbao.distributed.keys import Keys, connect
 
 pytestmark = pytest.mark.redis
 
@@ -83,7 +82,7 @@ def _item(url: str, body: bytes) -> dict[bytes, bytes]:
 
 
 def test_store_acknowledges_only_after_commit_and_recovers_pending_entries(server, job, tmp_path):
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     k = Keys(job)
     body = "<html><body><h1>甲县人民政府2024年政府信息公开工作年度报告</h1></body></html>".encode()
@@ -108,7 +107,7 @@ def test_store_acknowledges_only_after_commit_and_recovers_pending_entries(serve
 
 
 def test_a_second_writer_is_refused(server, job, tmp_path):
-    from storage.store import Store
+    from nianbao.storage.store import Store
 
     with Store(tmp_path / "a.db") as a, Store(tmp_path / "b.db") as b:
         first = Drainer(a, server, job)
@@ -119,7 +118,7 @@ def test_a_second_writer_is_refused(server, job, tmp_path):
 
 
 def test_host_bucket_spaces_requests_across_clients(redis_url, job):
-    from distributed.politeness import _TAKE
+    from nianbao.distributed.politeness import _TAKE
 
     clients = [connect(redis_url) for _ in range(3)]
     takes = [c.register_script(_TAKE) for c in clients]
@@ -142,7 +141,7 @@ def _abandoned_parse_job(server, k: Keys):
     from rq.registry import StartedJobRegistry
 
     queue = Queue(k.rq_queue, connection=server)
-    job = queue.enqueue("distributed.jobs.parse_item", {"job": k.job}, retry=Retry(max=3))
+    job = queue.enqueue("nianbao.distributed.jobs.parse_item", {"job": k.job}, retry=Retry(max=3))
     server.lrem(queue.key, 1, job.id)  # taken by the worker
     job.set_status(JobStatus.STARTED)
     server.zadd(StartedJobRegistry(queue=queue).key, {f"{job.id}:dead": time.time() - 5})
@@ -150,7 +149,7 @@ def _abandoned_parse_job(server, k: Keys):
 
 
 def test_a_parse_job_requeued_from_a_dead_worker_keeps_the_store_and_workers_waiting(server, job):
-    from distributed.remaining import remaining
+    from nianbao.distributed.remaining import remaining
 
     k = Keys(job)
     server.sadd(k.seeded, "http://www.a.gov.cn/")  # the crawl is over
@@ -170,11 +169,10 @@ def test_a_parse_job_requeued_from_a_dead_worker_keeps_the_store_and_workers_wai
 
 
 def test_a_retried_job_succeeds_although_its_dead_predecessor_left_an_execution(server, job):
+    from nianbao.distributed.worker import run_worker
     from rq import Queue, Retry
     from rq.job import Job
     from rq.registry import FailedJobRegistry
-
-    from distributed.worker import run_worker
 
     queue = Queue(Keys(job).rq_queue, connection=server)
     parse_job = queue.enqueue("builtins.len", [1, 2], retry=Retry(max=3), result_ttl=0)  # as the store does

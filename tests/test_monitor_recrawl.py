@@ -1,7 +1,7 @@
 """Three real crawls of the sandbox with changes in between: every change found, nothing else.
 
 Crawl 1, then: a missing report is published late, one report is edited, one removed, one agency
-copies its own previous report, one copies a neighbour's; crawl 2 (through ``monitor.job.run_plan``,
+copies its own previous report, one copies a neighbour's; crawl 2 (through ``nianbao.monitor.job.run_plan``,
 which also sends the digest to a local webhook and a local SMTP sink); crawl 3 with no change.
 """
 
@@ -17,13 +17,12 @@ from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from monitor.job import run_plan
-from monitor.plans import Notify, parse_plan
-from monitor.runs import run_summaries
-from sandbox.network import generate
-from sandbox.server import running
-from storage.store import Store
+from nianbao.monitor.job import run_plan
+from nianbao.monitor.plans import Notify, parse_plan
+from nianbao.monitor.runs import run_summaries
+from nianbao.sandbox.network import generate
+from nianbao.sandbox.server import running
+from nianbao.storage.store import Store
 
 pytestmark = pytest.mark.slow
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from monitor.audit import audit_store
-from monitor.history import StoreHistory
-from monitor.notify import build_digest, known_fingerprints, new_findings
+from nianbao.monitor.audit import audit_store
+from nianbao.monitor.history import StoreHistory
+from nianbao.monitor.notify import build_digest, known_fingerprints, new_findings
+from nianbao.storage.store import Store
+
 from nianbao.model import Cell
-from storage.store import Store
 from tests.storage_factory import make_report
 
 AG = "甲县教育局"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from nianbao.parsers import read
 
 from nianbao.cli import main
-from parsers import read
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "tests/data/seeds").glob("*.txt"))
@@ -34,7 +34,7 @@ def test_parse_json_contract_over_seeds():
 
 
 def test_findings_come_from_the_rules_when_they_exist():
-    pytest.importorskip("rules.checks")
+    pytest.importorskip("nianbao.rules.checks")
     res = CliRunner().invoke(main, ["parse", str(SEEDS[0]), "--json"])
     data = json.loads(res.stdout)
     assert any(f["rule"] == "NARRATIVE_MISMATCH" for f in data[0]["findings"])

@@ -7,8 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
-
-from parsers import read_path
+from nianbao.parsers import read_path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = sorted((ROOT / "tests" / "data" / "expected").glob("*.json"))

@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from parsers import read
-from parsers.grid import table_to_grid
+from nianbao.parsers import read
+from nianbao.parsers.grid import table_to_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 WORD = ROOT / "tests" / "data" / "html" / "word_export_2021.html"
@@ -83,7 +82,7 @@ def _expected(name: str) -> dict:
 @pytest.mark.parametrize("seed", ["000_4275a0b14778ec30", "002_19ca39454c16e942", "003_258597be410f19fd"])
 @pytest.mark.parametrize("style", ["official", "word", "plain"])
 def test_sandbox_renderings_read_back(seed, style):
-    render = pytest.importorskip("sandbox.render")
+    render = pytest.importorskip("nianbao.sandbox.render")
     exp = _expected(seed)
     original = read((ROOT / exp["source"]).read_bytes(), exp["source"])
     page = render.render_page(original, style)

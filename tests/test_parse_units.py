@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from nianbao.parsers import read
+from nianbao.parsers.blocks import Extracted, TextBlock
+from nianbao.parsers.encoding import decode
+from nianbao.parsers.glued import resolve_table, split_candidates
+from nianbao.parsers.labels import heading_at_start, key_text
+from nianbao.parsers.metadata import agency_from_title, date_candidates, fill, parse_date
+from nianbao.parsers.numbers import parse_cell
 
 from nianbao.model import Report
-from parsers import read
-from parsers.blocks import Extracted, TextBlock
-from parsers.encoding import decode
-from parsers.glued import resolve_table, split_candidates
-from parsers.labels import heading_at_start, key_text
-from parsers.metadata import agency_from_title, date_candidates, fill, parse_date
-from parsers.numbers import parse_cell
 
 
 @pytest.mark.parametrize(
@@ -215,8 +215,8 @@ def test_reports_without_title_are_found_by_structure():
     ],
 )
 def test_title_without_the_words_annual_report_together(line: str, agency: str, year: int) -> None:
-    from parsers.blocks import Extracted, TextBlock
-    from parsers.metadata import agency_from_title, find_title
+    from nianbao.parsers.blocks import Extracted, TextBlock
+    from nianbao.parsers.metadata import agency_from_title, find_title
 
     ex = Extracted(blocks=[TextBlock(line), TextBlock("根据《中华人民共和国政府信息公开条例》……")])
     title = find_title(ex, {})

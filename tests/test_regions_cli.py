@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from regions import dataio
-from regions.cli import sites
-from regions.registry import Registry
+from nianbao.regions import dataio
+from nianbao.regions.cli import sites
+from nianbao.regions.registry import Registry
 
 SITE_HEADER = ["agency", "url", "level", "region", "parent"]
 

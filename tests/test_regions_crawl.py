@@ -11,13 +11,19 @@ import datetime as dt
 import random
 
 import pytest
+from nianbao.crawler.access import (
+    DIRECT,
+    Access,
+    SiteAccessMiddleware,
+    access_settings,
+    portal_access,
+    switch_scheme,
+)
+from nianbao.crawler.attribution import Places
+from nianbao.crawler.sites import Portal, Site, parse_sites
+from nianbao.regions.registry import MOBILE_USER_AGENT, hints_for, registry
+from nianbao.rules.deadlines import publisher_kind
 from scrapy import Request
-
-from crawler.access import DIRECT, Access, SiteAccessMiddleware, access_settings, portal_access, switch_scheme
-from crawler.attribution import Places
-from crawler.sites import Portal, Site, parse_sites
-from regions.registry import MOBILE_USER_AGENT, hints_for, registry
-from rules.deadlines import publisher_kind
 
 # ---------------------------------------------------------------- one name -> kind
 
@@ -77,9 +83,8 @@ def test_portal_access_of_an_unknown_site_is_direct():
 
 @pytest.fixture
 def middleware():
+    from nianbao.crawler.spiders.portal import PortalSpider
     from scrapy.utils.test import get_crawler
-
-    from crawler.spiders.portal import PortalSpider
 
     sites = [Site("秦皇岛市人民政府", "http://www.qhd.gov.cn/", region="130300"),
              Site("邢台市人民政府", "http://www.xingtai.gov.cn/", region="130500"),
@@ -166,8 +171,9 @@ def test_places_without_a_registry_or_with_unknown_codes():
 
 
 def _report(agency: str, kind: str, new: int, url: str):
+    from nianbao.sandbox.reports import AgencyState, build_report
+
     from nianbao.model import Cell
-    from sandbox.reports import AgencyState, build_report
 
     rep = build_report(agency, kind, 2024, random.Random(f"h/{agency}"), county="榆中县",
                        portal="www.yuzhong.gov.cn", state=AgencyState()).report
@@ -180,9 +186,9 @@ def _report(agency: str, kind: str, new: int, url: str):
 
 
 def test_hierarchy_mismatch_uses_store_parents_and_the_registry(tmp_path):
-    from monitor.history import StoreHistory
-    from rules import history as H
-    from storage.store import Store
+    from nianbao.monitor.history import StoreHistory
+    from nianbao.rules import history as H
+    from nianbao.storage.store import Store
 
     with Store(tmp_path / "h.db") as store:
         store.upsert_agency("兰州市人民政府", level="city", region="620100", kind="government")
@@ -206,9 +212,9 @@ def test_hierarchy_mismatch_uses_store_parents_and_the_registry(tmp_path):
 
 @pytest.fixture(scope="module")
 def county_crawl(tmp_path_factory):
-    from crawler.demo import crawl_subprocess
-    from sandbox.network import generate
-    from sandbox.server import running
+    from nianbao.crawler.demo import crawl_subprocess
+    from nianbao.sandbox.network import generate
+    from nianbao.sandbox.server import running
 
     network = generate(11, 5)  # static, trs, jscolumn, guide, subsites (departments on their own hosts)
     out = tmp_path_factory.mktemp("regions_crawl")
@@ -226,8 +232,8 @@ def county_crawl(tmp_path_factory):
 
 @pytest.mark.slow
 def test_county_only_crawl_places_every_department_and_township(county_crawl):
-    from storage.exports import export_reports
-    from storage.store import Store
+    from nianbao.storage.exports import export_reports
+    from nianbao.storage.store import Store
 
     network, db = county_crawl
     truth = network.ground_truth()

@@ -6,9 +6,8 @@ import csv
 import time
 
 import pytest
-
-from regions import dataio, names
-from regions.registry import MOBILE_USER_AGENT, Registry, hints_for, registry
+from nianbao.regions import dataio, names
+from nianbao.regions.registry import MOBILE_USER_AGENT, Registry, hints_for, registry
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
-"""A real crawl of the fault-mode network (``sandbox.faults``): no hang, nothing lost, every fault seen.
+"""A real crawl of the fault-mode network (``nianbao.sandbox.faults``): no hang, nothing lost, every fault seen.
 
-One crawl (``python -m crawler crawl`` through the sandbox proxy, real SQLite store) of a small
+One crawl (``python -m nianbao.crawler crawl`` through the sandbox proxy, real SQLite store) of a small
 network carrying every kind of fault, then a second crawl of the portal with the live page and
 the history audit.  The ground truth says where each fault is and what a robust crawler does
 about it (``expect``); each test checks one promise against the store and the server's log.
@@ -17,12 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from crawler.demo import proxy_env
-from crawler.discovery import Budget, clean_url, url_pattern
-from crawler.middlewares import retry_after
-from sandbox import faults
-from sandbox.server import running
+from nianbao.crawler.demo import proxy_env
+from nianbao.crawler.discovery import Budget, clean_url, url_pattern
+from nianbao.crawler.middlewares import retry_after
+from nianbao.sandbox import faults
+from nianbao.sandbox.server import running
 
 SEED, SIZE = 7, 5
 MAX_PATTERN = 25
@@ -33,7 +32,7 @@ CRAWL_TIMEOUT = 240  # seconds: a hang fails the test instead of blocking the su
 
 
 def crawl(sites: Path, db: Path, proxy: str) -> tuple[subprocess.CompletedProcess, float]:
-    cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in CRAWL.items():
         cmd += ["-s", f"{k}={v}"]
     t0 = time.monotonic()
@@ -60,8 +59,8 @@ def world(tmp_path_factory):
             second, _ = crawl(tmp / "live.csv", db, proxy)
         finally:
             net.close()
-    from monitor.audit import audit_store
-    from storage.store import Store
+    from nianbao.monitor.audit import audit_store
+    from nianbao.storage.store import Store
 
     with Store(db) as store:
         history = audit_store(store)
@@ -264,12 +263,11 @@ def test_a_browser_navigation_timeout_is_retried():
     """A page whose load event never came (Playwright's TimeoutError) is retried like a network error."""
     import asyncio
 
+    from nianbao.crawler import settings as crawl_settings
+    from nianbao.crawler.middlewares import BackoffRetryMiddleware
     from playwright.async_api import TimeoutError as PlaywrightTimeout
     from scrapy import Request, Spider
     from scrapy.utils.test import get_crawler
-
-    from crawler import settings as crawl_settings
-    from crawler.middlewares import BackoffRetryMiddleware
 
     names = {k: getattr(crawl_settings, k) for k in dir(crawl_settings) if k.isupper()}
     crawler = get_crawler(Spider, settings_dict={**names, "RETRY_BACKOFF_BASE": 0.0})

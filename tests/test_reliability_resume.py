@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from crawler.demo import proxy_env
-from sandbox.network import generate
-from sandbox.server import running
+from nianbao.crawler.demo import proxy_env
+from nianbao.sandbox.network import generate
+from nianbao.sandbox.server import running
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +32,7 @@ CRAWL = {"NIANBAO_BROWSER": "False", "AUTOTHROTTLE_ENABLED": "False", "CONCURREN
 
 
 def _cmd(sites: Path, db: Path, resume: bool) -> list[str]:
-    cmd = [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in CRAWL.items():
         cmd += ["-s", f"{k}={v}"]
     return cmd + (["--resume"] if resume else [])

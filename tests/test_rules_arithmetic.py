@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from rules.registry import AuditContext
-from rules.samples import report_2019, report_2021, run_rule, set_cell
+from nianbao.rules.registry import AuditContext
+from nianbao.rules.samples import report_2019, report_2021, run_rule, set_cell
 
 ARITHMETIC = ["ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISMATCH", "APPEAL_TOTAL_MISMATCH",
               "INVALID_VALUE", "IMPLAUSIBLE_RULES", "CHANGE_MISMATCH"]

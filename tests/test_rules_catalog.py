@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nianbao.rules.checks  # noqa: F401
 import pytest
+from nianbao.rules import audit
+from nianbao.rules.catalog import CATALOG, CROSS_DOCUMENT_RULES, GROUPS, HISTORY_RULES, severity, title
+from nianbao.rules.registry import RULES, AuditContext
+from nianbao.rules.samples import report_2019, report_2021
+from nianbao.rules.settings import DEFAULTS, get
 
-import rules.checks  # noqa: F401
 from nianbao.model import Report
-from rules import audit
-from rules.catalog import CATALOG, CROSS_DOCUMENT_RULES, GROUPS, HISTORY_RULES, severity, title
-from rules.registry import RULES, AuditContext
-from rules.samples import report_2019, report_2021
-from rules.settings import DEFAULTS, get
 
 SEEDS = Path(__file__).resolve().parent / "data" / "seeds"
 
@@ -75,7 +75,7 @@ TIMELINESS = {"LATE_PUBLICATION", "UNKNOWN_PUBLICATION_DATE", "DEADLINE_PASSED"}
 
 @pytest.mark.parametrize("seed", sorted(SEED_FINDINGS))
 def test_seed_findings(seed):
-    from parsers import read_path
+    from nianbao.parsers import read_path
 
     (path,) = SEEDS.glob(f"{seed}_*.txt")
     found = audit(read_path(path))

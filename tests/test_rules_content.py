@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from rules.registry import AuditContext
-from rules.samples import report_2019, report_2021, run_rule
+from nianbao.rules.registry import AuditContext
+from nianbao.rules.samples import report_2019, report_2021, run_rule
 
 
 @pytest.mark.parametrize("rule", ["WRONG_PERIOD", "MISSING_FEE_STATEMENT", "MISSING_ASSESSMENT_RESULTS"])

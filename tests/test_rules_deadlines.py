@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from rules.deadlines import (
+from nianbao.rules.deadlines import (
     DeadlineError,
     days_late,
     deadline_for,

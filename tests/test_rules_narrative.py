@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from rules.registry import AuditContext
-from rules.samples import report_2019, report_2021, run_rule, set_cell
+from nianbao.rules.registry import AuditContext
+from nianbao.rules.samples import report_2019, report_2021, run_rule, set_cell
 
 SEED_000 = ("(三)依法做好政府信息依申请公开\n区政府严格按照《中华人民共和国政府信息公开条例》要求,坚持“以公开为常态,"
             "不公开为例外”原则,全年立山区共收到依申请公开事项29宗,均在法定期限内予以答复。")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from rules.readings import compare_readings
-from rules.samples import report_2021, set_cell
+from nianbao.rules.readings import compare_readings
+from nianbao.rules.samples import report_2021, set_cell
 
 
 def test_identical_readings_agree() -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from rules.deadlines import load_deadlines
-from rules.registry import AuditContext
-from rules.samples import report_2021, run_rule
+from nianbao.rules.deadlines import load_deadlines
+from nianbao.rules.registry import AuditContext
+from nianbao.rules.samples import report_2021, run_rule
 
 D = dt.date
 

@@ -9,9 +9,8 @@ from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-
-from sandbox.network import DEFAULT_SIZE, Network, generate
-from sandbox.plan import TEMPLATES
+from nianbao.sandbox.network import DEFAULT_SIZE, Network, generate
+from nianbao.sandbox.plan import TEMPLATES
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +171,7 @@ def test_consolidated_government_report_covers_its_departments(net):
 
 def test_counties_evicted_from_the_content_cache_serve_the_same_reports(monkeypatch):
     """A crawl interleaves many counties: evicted ones are kept packed, never regenerated differently."""
-    import sandbox.network as network
+    import nianbao.sandbox.network as network
 
     fresh = generate(8, 5)
     monkeypatch.setattr(network, "CONTENT_CACHE", 1)
@@ -195,7 +194,7 @@ def test_counties_evicted_from_the_content_cache_serve_the_same_reports(monkeypa
 
 def test_published_series_carry_over_from_year_to_year(net):
     """上年结转 equals last year's 结转下年度 in every consecutive pair (late starters included)."""
-    from rules.history import carry_over
+    from nianbao.rules.history import carry_over
 
     have = {(r["agency"], r["year"]) for r in net.ground_truth()["reports"]}
     pairs = [(a, y) for a, y in sorted(have) if (a, y - 1) in have]

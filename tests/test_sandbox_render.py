@@ -6,11 +6,11 @@ import random
 
 import pytest
 from lxml import html as lxml_html
+from nianbao.sandbox.render import render_html, render_page, render_text
+from nianbao.sandbox.reports import DEFECTS, NEEDS_2021, AgencyState, build_report
 
 from nianbao.layouts import APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS, RESULT_ROWS
 from nianbao.model import Report
-from sandbox.render import render_html, render_page, render_text
-from sandbox.reports import DEFECTS, NEEDS_2021, AgencyState, build_report
 
 
 def _report(defect=None, year=2024, kind="government", seed=7, layout=None) -> Report:
@@ -160,13 +160,13 @@ def test_text_keeps_every_value(style):
 
 
 def _variants(rep: Report) -> dict[str, tuple[bytes, str]]:
-    from sandbox.docx_fast import render_docx
+    from nianbao.sandbox.docx_fast import render_docx
 
     out = {f"html-{s}": (render_page(rep, s).encode("utf-8"), "x.html") for s in ("official", "word", "plain")}
     out.update({f"text-{s}": (render_text(rep, s, title=True).encode("utf-8"), "x.txt") for s in ("pipe", "tab", "lines")})
     out["docx"] = (render_docx(rep), "x.docx")
     try:
-        from sandbox.pdf_fast import render_pdf
+        from nianbao.sandbox.pdf_fast import render_pdf
 
         out["pdf"] = (render_pdf(rep), "x.pdf")
     except ImportError:  # reportlab not installed
@@ -176,9 +176,9 @@ def _variants(rep: Report) -> dict[str, tuple[bytes, str]]:
 
 @pytest.mark.parametrize("year,defect", [(2020, None), (2024, None), (2023, "BALANCE_MISMATCH"), (2022, "OUTDATED_LAYOUT")])
 def test_every_rendered_variant_parses_back_to_its_own_values(year, defect):
-    parsers = pytest.importorskip("parsers.dispatch", reason="parsers not importable yet")
+    parsers = pytest.importorskip("nianbao.parsers.dispatch", reason="parsers not importable yet")
     del parsers
-    from parsers import read
+    from nianbao.parsers import read
 
     rep = _report(year=year, defect=defect, seed=year)
     want = rep.to_contract()
@@ -193,8 +193,8 @@ def test_every_rendered_variant_parses_back_to_its_own_values(year, defect):
 
 def test_pdf_sections_survive():
     pytest.importorskip("reportlab")
-    from parsers import read
-    from sandbox.pdf_fast import render_pdf
+    from nianbao.parsers import read
+    from nianbao.sandbox.pdf_fast import render_pdf
 
     lost = []
     for year in (2020, 2023, 2024):

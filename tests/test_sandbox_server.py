@@ -11,9 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
-
-from sandbox.network import generate
-from sandbox.server import running
+from nianbao.sandbox.network import generate
+from nianbao.sandbox.server import running
 
 
 @pytest.fixture(scope="module")

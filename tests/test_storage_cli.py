@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from nianbao.storage import Store
+from nianbao.storage.cli import export, ingest
 
-from storage import Store
-from storage.cli import export, ingest
 from tests.storage_factory import make_report
 
 SEEDS = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))
@@ -72,7 +72,7 @@ def test_ingest_nothing_readable_exits_nonzero(tmp_path):
 
 
 def test_ingest_seeds(tmp_path):
-    pytest.importorskip("parsers.dispatch")
+    pytest.importorskip("nianbao.parsers.dispatch")
     db = tmp_path / "n.db"
     args = [*map(str, SEEDS), str(tmp_path / "missing.txt"), "--db", str(db)]
     result = CliRunner().invoke(ingest, args)

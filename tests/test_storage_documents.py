@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
-from storage import Store
-from storage.store import canonical_url
+from nianbao.storage import Store
+from nianbao.storage.store import canonical_url
 
 
 @pytest.fixture
@@ -162,7 +161,7 @@ def test_agency_upsert_keeps_known_fields(store):
     ],
 )
 def test_province_of(region, agency, province):
-    from storage.places import province_of
+    from nianbao.storage.places import province_of
 
     assert province_of(region, agency) == province
 

@@ -9,9 +9,16 @@ import json
 
 import openpyxl
 import pytest
+from nianbao.storage import Store
+from nianbao.storage.exports import (
+    COLUMNS,
+    FINDING_COLUMNS,
+    REPORT_COLUMNS,
+    write_csv,
+    write_json,
+    write_xlsx,
+)
 
-from storage import Store
-from storage.exports import COLUMNS, FINDING_COLUMNS, REPORT_COLUMNS, write_csv, write_json, write_xlsx
 from tests.storage_factory import make_report
 
 

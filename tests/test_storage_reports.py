@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from nianbao.storage import Store
 
 from nianbao.model import Finding
-from storage import Store
 from tests.storage_factory import make_report, n_cells
 
 
@@ -197,7 +197,7 @@ def test_non_reports_are_stored_without_competing(store):
 
 
 def test_deadline_and_days_late(store):
-    pytest.importorskip("rules.deadlines")
+    pytest.importorskip("nianbao.rules.deadlines")
     late = make_report(published=dt.date(2025, 4, 2))  # a district government: deadline 31 March
     rid = store.save_report(late, version_id=_doc(store).version_id, level="county")
     row = store.one("SELECT deadline, days_late, agency_kind FROM reports WHERE id = ?", (rid,))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
-from storage import Store
-from storage.schema import MIGRATIONS, configure, migrate, schema_version
+from nianbao.storage import Store
+from nianbao.storage.schema import MIGRATIONS, configure, migrate, schema_version
 
 EXPECTED_TABLES = {
     "agencies",

@@ -14,10 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from storage import users
-from storage.store import Store
-from workbench import sample
+from nianbao.storage import users
+from nianbao.storage.store import Store
+from nianbao.workbench import sample
 
 pytestmark = pytest.mark.browser
 

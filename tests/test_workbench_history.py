@@ -14,18 +14,16 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
-
-from storage import users
-from storage import views as q
-from storage.exports import export_findings, export_noncompliant, export_reports
-from storage.store import Store
-from workbench import sample
-from workbench.history import parse_change_evidence
+from nianbao.storage import users
+from nianbao.storage import views as q
+from nianbao.storage.exports import export_findings, export_noncompliant, export_reports
+from nianbao.storage.store import Store
+from nianbao.workbench import sample
+from nianbao.workbench.history import parse_change_evidence
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+from nianbao.workbench.app import create_app  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
-
-from workbench.app import create_app  # noqa: E402
 
 WHO = ("carol", "secret-pass-3")
 HAICHENG, XIGANG, DONGCHENG, TIEXI, LISHAN, TAIAN = 7, 10, 11, 4, 2, 6
@@ -73,7 +71,7 @@ def test_run_list_has_a_nav_entry_and_the_cli_figures(client, db):
     second = re.search(rf'<a href="/runs/{runs["crawl2"]}">#.*?</tr>', page, re.S).group(0)
     assert "3 个异常" in second and "12 个站点" in second
     # the same numbers as `nianbao runs` (one query, shared)
-    from monitor import runs as cli_runs
+    from nianbao.monitor import runs as cli_runs
 
     assert cli_runs.run_summaries is q.run_summaries
     summary = q.run_summaries(client.app.state.store, run_id=runs["crawl2"])[0]
@@ -196,7 +194,7 @@ def test_overview_counts_stored_missing_findings_once_the_history_rules_ran(clie
 
 
 def test_history_rule_names_match_the_rules_package():
-    from rules import history as hrules
+    from nianbao.rules import history as hrules
 
     assert set(q.HISTORY_RULES) == set(hrules.RULES)
 

@@ -1,7 +1,7 @@
 """History findings for display: the CHANGED_AFTER_PUBLICATION evidence split into cell changes
 and text diff lines (pure).
 
-``rules.history.changed_after_publication`` stores its evidence as lines: first one per changed
+``nianbao.rules.history.changed_after_publication`` stores its evidence as lines: first one per changed
 cell, ``applications.new.total: 49 → 47`` (``无`` when the cell was absent on one side), then a
 unified diff of the section sentences, ``[五、存在的主要问题及改进情况] @@ -1 +1,2 @@`` hunk
 headers followed by ``-old`` / ``+new`` sentences.

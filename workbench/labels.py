@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from storage.exports import LEVEL_LABELS, SEVERITY_LABELS
-from storage.schema import REVIEW_STATUSES
+from nianbao.storage.exports import LEVEL_LABELS, SEVERITY_LABELS
+from nianbao.storage.schema import REVIEW_STATUSES
 
-# Used when rules.catalog is absent or lacks a title; names from the rule catalog (rules.md).
+# Used when nianbao.rules.catalog is absent or lacks a title; names from the rule catalog (rules.md).
 FALLBACK_RULE_TITLES: dict[str, str] = {
     "LATE_PUBLICATION": "逾期发布",
     "MISSING_REPORT": "未发布年度报告",
@@ -51,10 +51,10 @@ LEVELS = LEVEL_LABELS
 
 
 def rule_titles() -> dict[str, str]:
-    """Rule name -> Chinese title: ``rules.catalog`` when present, else the packaged fallback."""
+    """Rule name -> Chinese title: ``nianbao.rules.catalog`` when present, else the packaged fallback."""
     titles = dict(FALLBACK_RULE_TITLES)
     try:
-        from rules import catalog
+        from nianbao.rules import catalog
     except ImportError:
         return titles
     title_of = getattr(catalog, "title", None)

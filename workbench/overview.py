@@ -1,11 +1,11 @@
 """The overview's numbers: timeliness per region rollup and findings per rule (pure functions).
 
-Inputs are plain rows from ``storage.views``; a (agency, year) pair is ``ontime`` (published on
+Inputs are plain rows from ``nianbao.storage.views``; a (agency, year) pair is ``ontime`` (published on
 or before its deadline), ``late``, ``unknown`` (report found but its date or deadline is not
 known) or ``missing``.
 
 What counts as ``missing`` depends on whether the history rules have run over the store
-(``storage.views.history_audited``):
+(``nianbao.storage.views.history_audited``):
 
 * they have: a stored MISSING_REPORT finding that a reviewer has not dismissed.  That rule
   knows the deadlines, the grace period, when each agency began reporting and which agencies are
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.places import Place, place_of
+from nianbao.workbench.places import Place, place_of
 
 TIMELINESS = ("ontime", "late", "unknown", "missing")
 NOT_DUE = "notdue"  # no report, and the history rules do not count it as missing
@@ -135,11 +135,11 @@ def build(
     """Roll agencies up to ``group_by`` rows.
 
     ``timeliness_rows``: per agency ontime/late/unknown/reported counts for the selected year(s)
-    (``storage.views.timeliness_by_agency``); ``agency_findings``: finding counts per (agency,
+    (``nianbao.storage.views.timeliness_by_agency``); ``agency_findings``: finding counts per (agency,
     severity, status); ``rule_findings``: per (rule, severity, status), already restricted to the
     selected agencies.  Missing = selected years without a report; or, when ``missing`` is
     given (the history rules have run), one per row of it: the MISSING_REPORT findings of the
-    selected year(s), dismissed ones already left out (``storage.views.missing_report_findings``).
+    selected year(s), dismissed ones already left out (``nianbao.storage.views.missing_report_findings``).
     """
     chosen = select_agencies(agencies, filters)
     n_years = 1 if filters.year else len(years)

@@ -1,4 +1,4 @@
-"""Where an agency sits: province / prefecture / county from its region code (``regions.registry``).
+"""Where an agency sits: province / prefecture / county from its region code (``nianbao.regions.registry``).
 
 Rollups group agencies by one of these levels.  Codes unknown to the registry fall back to the
 province the store derived from the code or name; agencies without any place go to 地区不明.
@@ -54,7 +54,7 @@ def place_of(region_code: str | None, province_name: str | None = None) -> Place
     """The place of a division code (cached: a registry lookup per distinct code)."""
     if region_code:
         try:
-            from regions.registry import lineage
+            from nianbao.regions.registry import lineage
 
             prov, pref, county = lineage(region_code)
         except Exception:  # noqa: BLE001 - registry missing or broken: degrade to the province name
@@ -67,7 +67,7 @@ def place_of(region_code: str | None, province_name: str | None = None) -> Place
             )
     if province_name:
         try:
-            from storage.places import PROVINCES
+            from nianbao.storage.places import PROVINCES
 
             code = next((c + "0000" for c, n in PROVINCES.items() if n == province_name), province_name)
         except ImportError:  # pragma: no cover
@@ -81,7 +81,7 @@ def region_name(code: str | None) -> str | None:
     if not code:
         return None
     try:
-        from regions.registry import get
+        from nianbao.regions.registry import get
 
         region = get(code)
     except Exception:  # noqa: BLE001
@@ -94,7 +94,7 @@ def child_level(region_code: str | None) -> str:
     if not region_code:
         return "province"
     try:
-        from regions.registry import get
+        from nianbao.regions.registry import get
 
         region = get(region_code)
     except Exception:  # noqa: BLE001

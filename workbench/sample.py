@@ -1,7 +1,7 @@
 """A small sample store for demos, tests and screenshots: generated reports, really ingested.
 
-Reports come from ``sandbox.reports.build_report`` (numbers that obey every identity unless a
-defect is injected), are rendered to HTML by ``sandbox.render.render_page`` and go through
+Reports come from ``nianbao.sandbox.reports.build_report`` (numbers that obey every identity unless a
+defect is injected), are rendered to HTML by ``nianbao.sandbox.render.render_page`` and go through
 ``Store.ingest_bytes`` (parse, audit, store) like crawled pages.  Some agencies are registered
 without a report for some years (missing), some reports are signed after the deadline (late).
 """
@@ -13,7 +13,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from storage.store import Store
+from nianbao.storage.store import Store
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def report_url(agency: SampleAgency, year: int) -> str:
 def generated_page(agency: SampleAgency, year: int, *, seed: int = 7, defect: str | None = None,
                    signed: dt.date | None = None) -> bytes:  # fmt: skip
     """The HTML page of one generated report (official template)."""
-    from sandbox.render import render_page
-    from sandbox.reports import build_report
+    from nianbao.sandbox.render import render_page
+    from nianbao.sandbox.reports import build_report
 
     rng = random.Random(f"{seed}:{agency.name}:{year}")
     gen = build_report(agency.name, agency.kind, year, rng, county=agency.county,
@@ -111,8 +111,8 @@ def site_of(agency: SampleAgency) -> str:
 
 def changed_page(agency: SampleAgency, year: int, *, seed: int = 7) -> bytes:
     """The report of ``generated_page`` edited after publication: one table number and one sentence."""
-    from sandbox.render import render_page
-    from sandbox.reports import build_report
+    from nianbao.sandbox.render import render_page
+    from nianbao.sandbox.reports import build_report
 
     rng = random.Random(f"{seed}:{agency.name}:{year}")
     gen = build_report(agency.name, agency.kind, year, rng, county=agency.county,
@@ -187,8 +187,8 @@ def add_history(store: Store, *, today: dt.date = dt.date(2025, 6, 30), seed: in
                                "nianbao/not_modified": 0})  # fmt: skip
     # The sample's years are generated independently (no carried-over state), so the year-over-
     # year and copy rules would fire on every pair: keep the monitoring rules' findings only.
-    from monitor.history import StoreHistory
-    from rules import history as hrules
+    from nianbao.monitor.history import StoreHistory
+    from nianbao.rules import history as hrules
 
     rid = runs["monitor"] = store.start_run("monitor", {"plan": "sample"})
     items = [h for h in hrules.audit_history(StoreHistory(store), today=today) if h.finding.rule in MONITOR_RULES]

@@ -1,6 +1,6 @@
 """Lay a stored report's cells out like the official tables and mark what findings point at.
 
-Pure functions over plain rows (``storage.views.cells``/``findings``).  A grid is a list of rows;
+Pure functions over plain rows (``nianbao.storage.views.cells``/``findings``).  A grid is a list of rows;
 each row a list of :class:`GridCell` (label or value, with row/col spans).  Value cells carry the
 key ``tbl.row.col`` and a mark: ``bad`` (the cell a finding is about) or ``related`` (the other
 cells of the failed identity).

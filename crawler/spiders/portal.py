@@ -1,6 +1,6 @@
 """The base spider: a scored, breadth-limited search of each portal for its report column.
 
-One spider for every CMS: it follows links by the score :mod:`crawler.discovery` gives them
+One spider for every CMS: it follows links by the score :mod:`nianbao.crawler.discovery` gives them
 (report > column > pager > disclosure menu > sub-site), expands script-written pagers and
 script-filled lists, and yields one :class:`~crawler.items.ReportItem` per candidate report
 (the page plus its attachments, raw bytes).  It never reads a table.  Template quirks, if a
@@ -17,13 +17,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from nianbao.crawler import discovery as disc
+from nianbao.crawler.extract import Page, parse_page
+from nianbao.crawler.items import DocumentItem, ReportItem
+from nianbao.crawler.journal import Journal
+from nianbao.crawler.sites import Portal, Site, group_portals, load_sites
 from scrapy.http import Response
-
-from crawler import discovery as disc
-from crawler.extract import Page, parse_page
-from crawler.items import DocumentItem, ReportItem
-from crawler.journal import Journal
-from crawler.sites import Portal, Site, group_portals, load_sites
 
 log = logging.getLogger(__name__)
 
@@ -242,7 +241,7 @@ class PortalSpider(scrapy.Spider):
                 continue
             ls = disc.score_link(link.title, link.url, title=title, depth=depth + 1)
             if ls.kind == disc.REPORT:
-                from crawler.dates import list_date
+                from nianbao.crawler.dates import list_date
 
                 d = list_date(link.date or "")
                 req = self._report_request(response, link.url, link.title, d.isoformat() if d else None, depth + 1)

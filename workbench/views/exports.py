@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import io
 
+from nianbao.storage import views as q
+from nianbao.storage.exports import (
+    NONCOMPLIANT_COLUMNS,
+    export_noncompliant,
+    write_csv,
+    write_json,
+    write_xlsx,
+)
+from nianbao.workbench.places import region_name
+from nianbao.workbench.web import error_page, filters_from, int_param, page, render
 from starlette.requests import Request
 from starlette.responses import Response
-
-from storage import views as q
-from storage.exports import NONCOMPLIANT_COLUMNS, export_noncompliant, write_csv, write_json, write_xlsx
-from workbench.places import region_name
-from workbench.web import error_page, filters_from, int_param, page, render
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-
-from storage import views as q
-from workbench import overview as ov
-from workbench.labels import STATUSES
-from workbench.places import region_name
-from workbench.web import (
+from nianbao.storage import views as q
+from nianbao.workbench import overview as ov
+from nianbao.workbench.labels import STATUSES
+from nianbao.workbench.places import region_name
+from nianbao.workbench.web import (
     error_page,
     filter_params,
     filters_from,
@@ -19,6 +16,8 @@ from workbench.web import (
     render,
     safe_next,
 )
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 
 PAGE_SIZE = 100
 MAX_NOTE = 2000

@@ -1,6 +1,6 @@
 """抓取记录: the run history (list of runs) and one run's per-site health and problems.
 
-The figures come from ``storage.views.run_summaries`` / ``site_health`` / ``run_problems``, the
+The figures come from ``nianbao.storage.views.run_summaries`` / ``site_health`` / ``run_problems``, the
 same queries behind ``nianbao runs``.
 """
 
@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from nianbao.storage import views as q
+from nianbao.workbench.web import error_page, int_param, page, render, text_param
 from starlette.requests import Request
 from starlette.responses import Response
-
-from storage import views as q
-from workbench.web import error_page, int_param, page, render, text_param
 
 PAGE_SIZE = 30
 RUN_KINDS = {"crawl": "抓取", "monitor": "监测计划", "ingest": "导入", "reparse": "重新解析"}
