@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := chromium fonts-noto-cjk redis-server libreoffice-writer-nogui poppler-utils
 
-.PHONY: setup system venv demo test test-fast lint bench eval clean
+.PHONY: setup system venv demo test test-fast lint docs bench eval clean
 
 setup: system venv
 
@@ -31,6 +31,9 @@ test-fast: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+
+docs: venv
+	$(PY) -m nianbao.cli.docs docs/cli.md
 
 bench: venv
 	$(PY) -m bench.parse_speed

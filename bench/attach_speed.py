@@ -37,9 +37,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-ocr", action="store_true", help="skip the OCR formats")
     args = ap.parse_args(argv)
 
+    from PIL import Image
+
     from nianbao.parsers import read
     from nianbao.sandbox.render_office import docx_to_pdf, pdf_to_png, render_docx, scanned
-    from PIL import Image
 
     rep = _report(args.seed)
     docx = render_docx(rep)

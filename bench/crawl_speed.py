@@ -4,7 +4,7 @@
 
 In one run, on one generated network served by the sandbox proxy:
 
-1. ``nianbao crawl`` (``python -m nianbao.crawler crawl``) over the portals of static templates (no
+1. ``nianbao crawl`` (``python -m nianbao.cli crawl``) over the portals of static templates (no
    script-filled lists, no robots Crawl-delay, which a bare spider would not honour);
    every URL it requested is recorded by the network;
    the same crawl again with ``NIANBAO_PARSE=False`` (discovery and storage, no parsing);
@@ -116,7 +116,7 @@ class PeakRSS(threading.Thread):
 
 
 def _env(proxy: str) -> dict[str, str]:
-    from nianbao.crawler.demo import proxy_env
+    from nianbao.sandbox.demo import proxy_env
 
     return proxy_env(proxy)
 
@@ -173,9 +173,9 @@ def _csv(rows: list[dict], render: str | None = None) -> str:
 
 
 def _nianbao_cmd(sites: Path, db: Path, *extra: str) -> list[str]:
-    from nianbao.crawler.demo import DEMO_SETTINGS
+    from nianbao.sandbox.demo import DEMO_SETTINGS
 
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for s in DEMO_SETTINGS + extra:
         cmd += ["-s", s]
     return cmd

@@ -39,9 +39,8 @@ def county_codes(n: int) -> list[str]:
 def build_store(path: Path, *, agencies: int = 3000, years: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024),
                 seed: int = 1) -> dict[str, int]:  # fmt: skip
     """Fill a new store quickly: agencies, documents, current reports, findings, some reviews."""
-    from nianbao.storage.store import Store
-
     from nianbao.model import Finding
+    from nianbao.storage.store import Store
 
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -99,10 +98,11 @@ def time_overview(path: Path, queries: list[str], repeat: int = 5) -> dict[str, 
     """
     import re
 
+    from starlette.testclient import TestClient
+
     from nianbao.storage import users
     from nianbao.storage.store import Store
     from nianbao.workbench.app import create_app
-    from starlette.testclient import TestClient
 
     with Store(path) as store:
         users.add_user(store, "bench", "bench-password", "readonly")

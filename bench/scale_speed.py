@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from nianbao.distributed.harness import Cluster, redis_server
 from nianbao.distributed.keys import Keys, connect
+from nianbao.sandbox.harness import Cluster, redis_server
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import running
 

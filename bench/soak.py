@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from nianbao.crawler import settings as crawl_settings
-    from nianbao.crawler.demo import proxy_env
+    from nianbao.sandbox.demo import proxy_env
     from nianbao.sandbox.network import generate
     from nianbao.sandbox.server import running
 
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = ["AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS=32", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
                 "NIANBAO_CRAWL_DELAY_ENABLED=False", "RETRY_BACKOFF_BASE=0.2", "LOG_LEVEL=ERROR", *args.set]
     say("crawl settings: " + " ".join(settings))
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(work / "sites.csv"), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(work / "sites.csv"), "--db", str(db), "--quiet"]
     for s in settings:
         cmd += ["-s", s]
     rows: list[tuple[int, float, dict[str, float]]] = []

@@ -26,10 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from nianbao.crawler.sites import Portal, Site
 from scrapy import Request
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+
+from nianbao.intake.sites import Portal, Site
 
 log = logging.getLogger(__name__)
 

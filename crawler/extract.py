@@ -12,6 +12,7 @@ from urllib.parse import urldefrag, urljoin
 
 import lxml.html
 from lxml import etree
+
 from nianbao.crawler.dates import list_date
 
 _ROW_TAGS = {"li", "tr", "dl", "p", "article"}

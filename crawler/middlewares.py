@@ -15,12 +15,13 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
-from nianbao.crawler import discovery as disc
 from protego import Protego
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+
+from nianbao.crawler import discovery as disc
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 For each candidate report (page + attachments) the pipeline stores the raw bytes of every
 document (``Store.add_document``), reads each with ``nianbao.parsers.read`` (in a worker thread, so
 the downloads go on), keeps the best reading as the report, attributes it to the right agency
-(:mod:`nianbao.crawler.attribution`), audits it (``nianbao.rules.audit``) and saves it (``Store.save_report``).
+(:mod:`nianbao.intake.attribution`), audits it (``nianbao.rules.audit``) and saves it (``Store.save_report``).
 It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_PARSE_WORKERS``
 (worker processes for parsing: ``auto`` = up to 2 on a multi-core machine, 0 = none) and
 ``NIANBAO_PARSE_IN_THREAD`` (without workers: parse in a thread rather than the reactor).
@@ -11,130 +11,25 @@ It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_P
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 import time
 from collections import Counter, defaultdict, deque
 from typing import Any
 
-from nianbao.crawler.attribution import Placement, Places, site_for_url
-from nianbao.crawler.items import DocumentItem, ReportItem
-from nianbao.crawler.sites import Site
 from scrapy.exceptions import NotConfigured
 from twisted.internet import threads
 
-from nianbao.model import DateEvidence, Report
+from nianbao import intake
+from nianbao.intake.assemble import disguised
+from nianbao.intake.attribution import Places, site_for_url
+from nianbao.intake.items import ReportItem
+from nianbao.intake.sites import Site
+from nianbao.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-WEB_DATE_SOURCES = ("meta", "visible", "url")
-
-
 STORED_REPORTS_KEPT = 1000  # CrawlResult.reports: the crawl's last reports, not all of them
-
-
-def _cells_read(report: Report) -> int:
-    return sum(1 for *_, c in report.cells() if c.status == "ok")
-
-
-def best_reading(readings: list[tuple[DocumentItem, Report]]) -> tuple[DocumentItem, Report] | None:
-    """The reading that best represents the report: a report over a non-report, then most cells read."""
-    if not readings:
-        return None
-    return max(
-        enumerate(readings),
-        key=lambda ir: (ir[1][1].is_report, _cells_read(ir[1][1]), len(ir[1][1].sections), -ir[0]),
-    )[1]
-
-
-def adopt_page_date(report: Report, page: Report | None) -> None:
-    """An attachment is public from the day its article page was: take the page's web date."""
-    if page is None or page is report or not page.published:
-        return
-    if page.published_source in WEB_DATE_SOURCES and report.published_source not in WEB_DATE_SOURCES:
-        report.published = page.published
-        report.published_source = page.published_source
-        report.dates = list(page.dates) + [d for d in report.dates if d not in page.dates]
-        report.notes.append("publication date taken from the article page that links the attachment")
-
-
-def adopt_list_date(report: Report, list_date: str | None) -> None:
-    """A file linked straight from a list has no page of its own: the list's date is its web date.
-
-    (The signature date says when the paper was signed, not when the public could read it.)
-    """
-    if not list_date or report.published_source in WEB_DATE_SOURCES:
-        return
-    try:
-        listed = dt.date.fromisoformat(list_date[:10])
-    except ValueError:
-        return
-    report.published, report.published_source = listed, "list"
-    if not any(d.source == "list" for d in report.dates):
-        report.dates.append(DateEvidence(listed, "list", list_date))
-    report.notes.append("publication date is the list date: the file was linked directly from the list")
-
-
-def _publisher_kind(name: str | None, level: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        from nianbao.rules.deadlines import publisher_kind
-    except ImportError:
-        return None
-    try:
-        return publisher_kind(name, level)
-    except Exception:  # noqa: BLE001 - a rules bug must not lose the report
-        return None
-
-
-def read_documents(jobs: list[tuple]) -> list[tuple[Report | None, str | None]]:
-    """``nianbao.parsers.read`` each (body, url, content_type, hints); runs in a worker process or thread."""
-    from nianbao import parsers
-
-    out: list[tuple[Report | None, str | None]] = []
-    for body, url, content_type, hints in jobs:
-        try:
-            out.append((parsers.read(body, url, url=url, content_type=content_type, hints=hints), None))
-        except Exception as exc:  # noqa: BLE001 - parsers promise not to raise; be safe anyway
-            out.append((None, f"{type(exc).__name__}: {exc}"))
-    return out
-
-
-BINARY_TYPES = {"pdf": "pdf", "msword": "doc", "wordprocessingml": "docx", "spreadsheetml": "xlsx",
-                "ms-excel": "xls", "image/": "image"}
-
-
-def disguised(doc: DocumentItem) -> str | None:
-    """A file that claims (by extension or Content-Type) to be a PDF/Office/image file but is HTML or text."""
-    from nianbao.parsers.magic import sniff
-
-    ext = doc.url.rsplit("?", 1)[0].rsplit(".", 1)[-1].lower()
-    ctype = (doc.content_type or "").lower()
-    claimed = ext if ext in ("pdf", "doc", "docx", "xls", "xlsx", "wps", "png", "jpg", "jpeg") else next(
-        (v for k, v in BINARY_TYPES.items() if k in ctype), None)
-    if claimed is None:
-        return None
-    kind = sniff(doc.body[:65536])
-    if kind in ("html", "text", "empty"):
-        return f"{doc.url}: claims to be {claimed} but the content is {kind} (an error page?)"
-    return None
-
-
-def _warm_up() -> None:
-    from nianbao import parsers  # noqa: F401  (import once per worker, not per document)
-
-
-def store_document(store, doc: DocumentItem, item: ReportItem, *, hint: Site | None, site: str,
-                   run_id: int | None):
-    """Store one fetched document of a candidate report (a new version only when its bytes changed)."""
-    return store.add_document(
-        doc.url, doc.body, final_url=doc.final_url, status=doc.status, headers=doc.headers,
-        content_type=doc.content_type, fetched_at=doc.fetched_at, referrer=doc.referrer,
-        link_text=doc.link_text or item.link_text, list_date=item.list_date,
-        agency_hint=hint.agency if hint else None, site=site, run_id=run_id,
-    )  # fmt: skip
 
 
 def make_pool(workers: int):
@@ -147,13 +42,11 @@ def make_pool(workers: int):
     ctx = mp.get_context("forkserver")
     # (no max_tasks_per_child: on Python 3.11 a pool renewing its workers can hang, gh-115634;
     # the parsers' caches are bounded instead)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=intake.warm_up)
 
 
 class StorePipeline:
     def __init__(self, crawler, db_path: str):
-        from nianbao.storage.store import Store
-
         self.crawler = crawler
         self.store = Store(db_path)
         self.in_thread = crawler.settings.getbool("NIANBAO_PARSE_IN_THREAD", True)
@@ -171,6 +64,7 @@ class StorePipeline:
         self.stored_reports: deque[dict[str, Any]] = deque(maxlen=STORED_REPORTS_KEPT)
         self.started = time.monotonic()
         self._places: Places | None = None
+        self.rule_settings = intake.rule_settings(crawler.settings.copy_to_dict())
 
     @property
     def places(self) -> Places:
@@ -234,7 +128,7 @@ class StorePipeline:
         refs = []
         for doc in item.documents:
             try:
-                ref = store_document(self.store, doc, item, hint=hint, site=portal.url, run_id=self.run_id)
+                ref = intake.record(self.store, doc, item, hint=hint, site=portal.url, run_id=self.run_id)
             except Exception as exc:  # noqa: BLE001
                 log.error("文档 %s 无法保存：%s", doc.url, exc)
                 ref = None
@@ -255,16 +149,16 @@ class StorePipeline:
             from concurrent.futures.process import BrokenProcessPool
 
             try:
-                results = await asyncio.wrap_future(self.pool.submit(read_documents, jobs))
+                results = await asyncio.wrap_future(self.pool.submit(intake.read_documents, jobs))
             except BrokenProcessPool:
                 # a worker died (killed, out of memory): parse here from now on
                 log.error("解析进程异常退出，改为在本进程内解析（%s）", page_url)
                 self.pool = None
                 self.crawler.stats.inc_value("nianbao/parse_pool_broken")
         if results is None and self.in_thread:
-            results = await maybe_deferred_to_future(threads.deferToThread(read_documents, jobs))
+            results = await maybe_deferred_to_future(threads.deferToThread(intake.read_documents, jobs))
         elif results is None:
-            results = read_documents(jobs)
+            results = intake.read_documents(jobs)
         readings = []
         for (doc, ref), (report, error) in zip(usable, results, strict=True):
             if error:
@@ -294,51 +188,21 @@ class StorePipeline:
         self.crawler.stats.inc_value("nianbao/file_errors")
 
     def _jobs(self, item: ReportItem, usable: list, hint: Site | None) -> list[tuple]:
-        jobs = []
-        for doc, _ref in usable:
-            hints = {
-                "agency": hint.agency if hint else None,
-                "title": item.title or None,
-                "link_text": doc.link_text or item.link_text or None,
-                "list_date": item.list_date,
-            }
-            jobs.append((doc.body, doc.url, doc.content_type, {k: v for k, v in hints.items() if v}))
-        return jobs
-
-    def _record_agency(self, placement: Placement) -> None:
-        """Record the report's agency with its region, kind and parent."""
-        try:
-            self.store.upsert_agency(
-                placement.name, level=placement.level, region=placement.region, parent=placement.parent,
-                kind=placement.kind, prefecture=placement.prefecture, county=placement.county,
-            )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001
-            log.error("机构 %s 无法登记：%s", placement.name, exc)
+        return [(doc.body, doc.url, doc.content_type, intake.read_hints(doc, item, hint)) for doc, _ in usable]
 
     def _save(self, item: ReportItem, portal_sites: tuple[Site, ...], hint: Site | None, readings: list) -> None:
-        from nianbao.crawler.assemble import assemble
-        from nianbao.storage.store import canonical_url, to_date
-
         docs = [d for d, _, _ in readings]
-        firsts = []
-        for d in docs:
-            known = self.store.one("SELECT first_seen FROM documents WHERE url = ?", (canonical_url(d.url),))
-            firsts.append(to_date(known["first_seen"]) if known else dt.date.today())
-        got = assemble(
+        got = intake.assemble(
             docs, [(i, r) for i, (_, r, _) in enumerate(readings)], list_date=item.list_date,
             link_text=item.link_text, hint=hint, sites=self.spider.sites, portal_sites=portal_sites,
-            places=self.places, first_seen=firsts,
+            places=self.places, first_seen=[intake.first_seen(self.store, d.url) for d in docs],
+            settings=self.rule_settings,
         )  # fmt: skip
         if got is None:
             return
         doc, report, ref = readings[got.index]
-        first_seen = firsts[got.index]
-        if got.placement is not None:
-            self._record_agency(got.placement)
-        self.store.save_report(
-            report, version_id=ref.version_id, agency_hint=hint.agency if hint else None,
-            first_seen=first_seen, run_id=self.run_id, level=got.level, region=got.region,
-        )  # fmt: skip
+        intake.save(self.store, got, version_id=ref.version_id, agency_hint=hint.agency if hint else None,
+                    run_id=self.run_id)  # fmt: skip
         counts = self.per_portal[item.portal]
         if report.is_report:
             counts["reports"] += 1

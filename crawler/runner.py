@@ -15,7 +15,7 @@ from typing import Any
 
 from nianbao.crawler import settings as default_settings
 from nianbao.crawler.journal import CLOSED, RUNNING, previous_state, set_state
-from nianbao.crawler.sites import Site
+from nianbao.intake.sites import Site
 
 SCRAPY_JOB_FILES = ("requests.seen", "requests.queue", "spider.state")
 
@@ -105,9 +105,10 @@ def run_crawl(
     progress_interval: float = 0.5,
 ) -> CrawlResult:
     """Crawl every portal of the site list into the store at ``db``; blocks until done."""
-    from nianbao.crawler.spiders.portal import PortalSpider
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
+
+    from nianbao.crawler.spiders.portal import PortalSpider
 
     settings = default_settings.build(overrides)
     settings["NIANBAO_DB"] = str(db)

@@ -13,8 +13,8 @@ import pickle
 from dataclasses import asdict, fields
 from typing import Any
 
-from nianbao.crawler.items import DocumentItem, ReportItem
-from nianbao.crawler.sites import Site
+from nianbao.intake.items import DocumentItem, ReportItem
+from nianbao.intake.sites import Site
 
 DOC_FIELDS = [f.name for f in fields(DocumentItem) if f.name != "body"]
 

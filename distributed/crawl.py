@@ -18,9 +18,10 @@ def run_distributed_crawl(
     job: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> CrawlResult:
+    from scrapy.crawler import CrawlerProcess
+
     from nianbao.distributed.keys import connect
     from nianbao.distributed.spider import SharedPortalSpider
-    from scrapy.crawler import CrawlerProcess
 
     connect(redis_url)  # a clear error before Scrapy starts
     settings = default_settings.build(overrides)

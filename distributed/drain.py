@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from nianbao import intake
 from nianbao.distributed import codec
 from nianbao.distributed.frontier import frontier_done
 from nianbao.distributed.keys import STORE_GROUP, Keys, clean_job
@@ -176,15 +177,12 @@ class Drainer:
                 log.warning("站点 %s（%s）无法登记：%s", s.get("agency"), s.get("url"), exc)
 
     def _add_item(self, fields: dict) -> dict[str, Any] | None:
-        from nianbao.crawler.pipelines import store_document
-        from nianbao.storage.store import canonical_url
-
         item, extra = codec.decode_item(fields)
         hint = extra["hint"]
         usable = []
         for doc in item.documents:
             try:
-                ref = store_document(self.store, doc, item, hint=hint, site=extra["portal_url"], run_id=self.run_id)
+                ref = intake.record(self.store, doc, item, hint=hint, site=extra["portal_url"], run_id=self.run_id)
             except Exception as exc:  # noqa: BLE001
                 log.error("文档 %s 无法保存：%s", doc.url, exc)
                 self.stats.errors.append(f"{doc.url}: {exc}")
@@ -195,10 +193,7 @@ class Drainer:
         self.stats.documents += len(item.documents)
         if not usable:
             return None
-        first_seen = []
-        for doc, _ in usable:
-            row = self.store.one("SELECT first_seen FROM documents WHERE url = ?", (canonical_url(doc.url),))
-            first_seen.append(row["first_seen"] if row else None)
+        first_seen = [intake.first_seen(self.store, doc.url).isoformat() for doc, _ in usable]
         return {
             "job": self.keys.job,
             "hint": codec.site_to_dict(hint),
@@ -213,12 +208,8 @@ class Drainer:
             for _id, fields in entries:
                 r = codec.decode_result(fields)
                 report = r["report"]
-                if r.get("upsert_agency"):
-                    fields = dict(r["upsert_agency"])
-                    self.store.upsert_agency(fields.pop("name"), **fields)
-                self.store.save_report(report, version_id=r["version_id"], agency_hint=r.get("agency_hint"),
-                                       first_seen=r["first_seen"], run_id=self.run_id, level=r.get("level"),
-                                       region=r.get("region"))  # fmt: skip
+                intake.save(self.store, r["assembled"], version_id=r["version_id"], agency_hint=r.get("agency_hint"),
+                            run_id=self.run_id)  # fmt: skip
                 self.stats.results += 1
                 if report.is_report:
                     self.stats.reports += 1

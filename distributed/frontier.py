@@ -17,8 +17,9 @@ import time
 import uuid
 from typing import Any
 
-from nianbao.distributed.keys import Keys, clean_job
 from scrapy_redis.queue import Base
+
+from nianbao.distributed.keys import Keys, clean_job
 
 log = logging.getLogger(__name__)
 

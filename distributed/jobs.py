@@ -14,10 +14,12 @@ import json
 import logging
 from typing import Any
 
-from nianbao.crawler.items import DocumentItem
-from nianbao.crawler.sites import Site
+from nianbao import intake
 from nianbao.distributed import codec
 from nianbao.distributed.keys import Keys, clean_job
+from nianbao.intake.attribution import Places
+from nianbao.intake.items import DocumentItem, ReportItem
+from nianbao.intake.sites import Site
 
 log = logging.getLogger(__name__)
 
@@ -36,57 +38,33 @@ def job_sites(server, keys: Keys) -> list[Site]:
     return sites
 
 
-def read_documents(docs: list[DocumentItem], item: dict[str, Any], hint: Site | None) -> list[tuple[int, Any]]:
-    """(index, Report) of every document that could be read (``nianbao.crawler.pipelines`` does the same)."""
-    from nianbao import parsers
-
+def read_documents(docs: list[DocumentItem], item: ReportItem, hint: Site | None) -> list[tuple[int, Any]]:
+    """(index, Report) of every document that could be read (the same reading as a crawl's)."""
+    jobs = [(d.body, d.url, d.content_type, intake.read_hints(d, item, hint)) for d in docs]
     out = []
-    for i, doc in enumerate(docs):
-        hints = {
-            "agency": hint.agency if hint else None,
-            "title": item.get("title") or None,
-            "link_text": doc.link_text or item.get("link_text") or None,
-            "list_date": item.get("list_date"),
-        }
-        try:
-            report = parsers.read(doc.body, doc.url, url=doc.url, content_type=doc.content_type,
-                                  hints={k: v for k, v in hints.items() if v})  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - parsers promise not to raise; be safe anyway
-            log.error("文档 %s 无法解析：%s", doc.url, exc)
-            continue
-        out.append((i, report))
+    for i, (report, error) in enumerate(intake.read_documents(jobs)):
+        if error:
+            log.error("文档 %s 无法解析：%s", docs[i].url, error)
+        if report is not None:
+            out.append((i, report))
     return out
 
 
-def prepare_report(docs: list[DocumentItem], readings: list[tuple[int, Any]], item: dict[str, Any],
-                   hint: Site | None, sites: list[Site], first_seen: list[str | None]) -> tuple[int, Any, dict] | None:
-    """(index of the document kept, its Report attributed and audited, what the store must know),
-    by the same :func:`nianbao.crawler.assemble.assemble` as the single-machine pipeline."""
-    from nianbao.crawler.assemble import assemble
-
+def prepare_report(docs: list[DocumentItem], readings: list[tuple[int, Any]], item: ReportItem,
+                   hint: Site | None, sites: list[Site], first_seen: list[str | None]) -> intake.Assembled | None:
+    """The kept reading, attributed and audited by the same :func:`nianbao.intake.assemble` as a crawl."""
     today = dt.date.today()
     firsts = [dt.date.fromisoformat(s[:10]) if s else today for s in first_seen]
     portal_sites = [s for s in sites if hint is not None and s.url == hint.url]
-    got = assemble(docs, readings, list_date=item.get("list_date"), link_text=item.get("link_text"), hint=hint,
-                   sites=sites, portal_sites=portal_sites, places=_places(sites), first_seen=firsts)  # fmt: skip
-    if got is None:
-        return None
-    p = got.placement
-    upsert = None
-    if p is not None:
-        upsert = {"name": p.name, "level": p.level, "region": p.region, "parent": p.parent, "kind": p.kind,
-                  "prefecture": p.prefecture, "county": p.county}  # fmt: skip
-    extra = {"first_seen": firsts[got.index].isoformat(), "level": got.level, "region": got.region,
-             "upsert_agency": upsert}  # fmt: skip
-    return got.index, got.report, extra
+    return intake.assemble(docs, readings, list_date=item.list_date, link_text=item.link_text or None, hint=hint,
+                           sites=sites, portal_sites=portal_sites, places=_places(sites), first_seen=firsts,
+                           settings=intake.rule_settings())  # fmt: skip
 
 
 _PLACES: dict[int, Any] = {}  # id(site list) -> Places, kept between jobs of one worker
 
 
-def _places(sites: list[Site]):
-    from nianbao.crawler.attribution import Places
-
+def _places(sites: list[Site]) -> Places:
     key = id(sites)
     if key not in _PLACES:
         _PLACES.clear()
@@ -102,17 +80,20 @@ def parse_item(payload: dict[str, Any]) -> str:
     keys = Keys(clean_job(payload["job"]))
     docs = [DocumentItem(**d) for d in payload["documents"]]
     hint = codec.site_from_dict(payload.get("hint"))
-    readings = read_documents(docs, payload["item"], hint)
-    got = prepare_report(docs, readings, payload["item"], hint, job_sites(server, keys), payload["first_seen"])
+    meta = payload["item"]
+    item = ReportItem(portal=0, link_text=meta.get("link_text") or "", list_date=meta.get("list_date"),
+                      title=meta.get("title") or "", documents=docs)  # fmt: skip
+    readings = read_documents(docs, item, hint)
+    got = prepare_report(docs, readings, item, hint, job_sites(server, keys), payload["first_seen"])
     if got is None:
         return "unreadable"
-    idx, report, extra = got
+    report = got.report
     result = {
-        "version_id": payload["version_ids"][idx],
+        "version_id": payload["version_ids"][got.index],
         "report": report,
         "agency_hint": hint.agency if hint else None,
-        "url": docs[idx].url,
-        **extra,
+        "url": docs[got.index].url,
+        "assembled": got,
     }
     server.xadd(keys.results, codec.encode_result(result))
     return "report" if report.is_report else "not_report"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlsplit
 
-from nianbao.distributed.keys import Keys, clean_job, connect
 from scrapy.exceptions import NotConfigured
+
+from nianbao.distributed.keys import Keys, clean_job, connect
 
 # KEYS[1] bucket; ARGV rate (tokens/s), burst; returns 0 (token taken) or ms to wait
 _TAKE = """

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from nianbao.crawler.attribution import site_for_url
-from nianbao.crawler.items import ReportItem
 from nianbao.distributed import codec
 from nianbao.distributed.keys import Keys
+from nianbao.intake.attribution import site_for_url
+from nianbao.intake.items import ReportItem
 
 log = logging.getLogger(__name__)
 

@@ -10,12 +10,13 @@ from dataclasses import asdict
 from typing import Any
 
 import scrapy
+
 from nianbao.crawler import discovery as disc
-from nianbao.crawler.items import ReportItem
 from nianbao.crawler.spiders.portal import PortalSpider
 from nianbao.distributed.frontier import Frontier
 from nianbao.distributed.keys import Keys, clean_job
 from nianbao.distributed.sink import ItemSink
+from nianbao.intake.items import ReportItem
 
 log = logging.getLogger(__name__)
 

@@ -71,10 +71,11 @@ class ParseWorker(SimpleWorker):
 def run_worker(server, job: str | None = None, *, until_done: bool = False, burst: bool = False,
                heartbeat: float = 5.0, grace: float = 10.0, maintenance: int = 30) -> int:  # fmt: skip
     """Work parse jobs; returns the number of jobs this process ran."""
+    from rq import Queue
+
     from nianbao.distributed.frontier import frontier_done
     from nianbao.distributed.keys import Keys, clean_job
     from nianbao.distributed.remaining import remaining
-    from rq import Queue
 
     keys = Keys(clean_job(job))
     queue = Queue(keys.rq_queue, connection=server)

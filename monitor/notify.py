@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
+from nianbao import labels
 from nianbao.rules.catalog import title as rule_title
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ZH = labels.SEVERITIES
 
 
 def known_fingerprints(store) -> set[str]:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+
 from nianbao.monitor.plans import Plan
 
 log = logging.getLogger(__name__)

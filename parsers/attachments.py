@@ -34,7 +34,7 @@ class UnsupportedDocument(UnreadableDocument):
 
 
 def extract(kind: str, data: bytes, source: str) -> Extracted:
-    """Read ``data`` (of ``kind`` as told by :func:`nianbao.parsers.magic.sniff`) into blocks."""
+    """Read ``data`` (of ``kind`` as told by :func:`nianbao.magic.sniff`) into blocks."""
     if not data:
         raise UnreadableDocument(source, "empty file")
     if len(data) > MAX_BYTES:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 
-from nianbao.parsers.blocks import Extracted, GridBlock
-from nianbao.parsers.nfkc import nfkc
-
 from nianbao.model import Report
+from nianbao.parsers.blocks import Extracted, GridBlock
+from nianbao.text import nfkc
 
 __all__ = ["apply", "classify", "is_blank_template"]
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import logging
 
+from nianbao.magic import sniff
+from nianbao.model import Report
 from nianbao.parsers.blocks import Extracted
 from nianbao.parsers.encoding import decode
-from nianbao.parsers.magic import sniff
-
-from nianbao.model import Report
 
 __all__ = ["extract", "read_document"]
 

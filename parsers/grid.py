@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+
 from nianbao.parsers.blocks import GridBlock, GridCell
 
 __all__ = ["cell_text", "own_rows", "table_to_grid"]

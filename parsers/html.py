@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
+
 from nianbao.parsers.blocks import Block, Extracted, GridBlock
 from nianbao.parsers.grid import _TAGS, _hidden, _tag, cell_text, table_to_grid
 from nianbao.parsers.text import _blocks

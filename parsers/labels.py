@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nianbao.parsers.nfkc import nfkc
 from nianbao.parsers.numbers import CACHE_SIZE
+from nianbao.text import nfkc
 
 __all__ = [
     "APPEAL_GROUP_PATTERNS",

@@ -15,6 +15,16 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from nianbao.layouts import (
+    APPEAL_GROUPS,
+    APPEAL_KEYS,
+    APPLICATION_COLUMNS,
+    APPLICATION_ROWS,
+    DISCLOSURE_ROWS,
+    MONEY_COLUMNS,
+    SIGNED_COLUMNS,
+)
+from nianbao.model import Cell, Report
 from nianbao.parsers import glued
 from nianbao.parsers.blocks import Block, Extracted, GridBlock, TextBlock
 from nianbao.parsers.labels import (
@@ -27,17 +37,6 @@ from nianbao.parsers.labels import (
     key_text,
 )
 from nianbao.parsers.numbers import CACHE_SIZE, is_blank_text, is_number_text, parse_cell
-
-from nianbao.layouts import (
-    APPEAL_GROUPS,
-    APPEAL_KEYS,
-    APPLICATION_COLUMNS,
-    APPLICATION_ROWS,
-    DISCLOSURE_ROWS,
-    MONEY_COLUMNS,
-    SIGNED_COLUMNS,
-)
-from nianbao.model import Cell, Report
 
 __all__ = ["Record", "applicant_columns", "detect_layout", "map_extracted", "records", "split_sections"]
 

@@ -14,10 +14,9 @@ import re
 import time
 from functools import lru_cache
 
-from nianbao.parsers.blocks import Extracted, TextBlock
-from nianbao.parsers.nfkc import nfkc
-
 from nianbao.model import DateEvidence, Report
+from nianbao.parsers.blocks import Extracted, TextBlock
+from nianbao.text import nfkc
 
 __all__ = [
     "agency_from_title",

@@ -10,9 +10,8 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from nianbao.parsers.nfkc import nfkc
-
 from nianbao.model import Cell
+from nianbao.text import nfkc
 
 # Entries per memo cache of the parsers (cell texts, label texts, heading candidates).  Hot keys
 # (small numbers, the layouts' labels) repeat in every report and stay; a crawl meets an

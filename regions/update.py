@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nianbao import labels
 from nianbao.regions import dataio, names
 
-KIND_LABELS = {
-    "new": "新增", "removed": "撤销", "renamed": "更名", "moved": "隶属变更", "recoded": "代码变更",
-    "portal-new": "新增门户", "portal-removed": "门户移除", "portal-url": "门户网址变更",
-    "portal-access": "访问方式变更", "portal-unknown-code": "代码不在区划表中",
-}
+KIND_LABELS = labels.REGISTRY_CHANGES
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from nianbao import layouts
+from nianbao.model import Finding, Report
 from nianbao.rules import settings
 from nianbao.rules.common import (
     COLUMN_LABELS,
@@ -30,9 +32,6 @@ from nianbao.rules.common import (
 )
 from nianbao.rules.registry import AuditContext, rule
 from nianbao.rules.timeliness import report_kind
-
-from nianbao import layouts
-from nianbao.model import Finding, Report
 
 
 def _sum_text(numbers: list[int | float]) -> str:

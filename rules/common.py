@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nianbao.rules.catalog import severity
-
 from nianbao import layouts
 from nianbao.model import Cell, Finding, Report
+from nianbao.rules.catalog import severity
 
 # Column labels for messages (layouts.APPLICATION_COLUMNS says only 其他 for other_org).
 COLUMN_LABELS = {**layouts.APPLICATION_COLUMNS, "other_org": "其他组织"}

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nianbao.parsers.nfkc import nfkc
+from nianbao.model import Finding, Report
 from nianbao.rules.common import finding, modern
 from nianbao.rules.registry import AuditContext, rule
 from nianbao.rules.timeliness import report_kind
-
-from nianbao.model import Finding, Report
+from nianbao.text import nfkc
 
 _DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 _PERIOD = re.compile(

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from nianbao import labels
+
 KINDS = ("government", "department", "township")
-KIND_NAMES = {"government": "人民政府", "department": "政府部门", "township": "乡镇（街道）"}
+KIND_NAMES = labels.PUBLISHER_KINDS
 
 # Level in the site list -> publisher kind.
 _LEVEL_KIND = {

@@ -30,12 +30,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nianbao.parsers.nfkc import nfkc
-from nianbao.rules import settings as rule_settings
-from nianbao.rules.common import COLUMN_LABELS, equal, finding, fmt, plain, value
-
 from nianbao import layouts
 from nianbao.model import Finding, Report
+from nianbao.rules import settings as rule_settings
+from nianbao.rules.common import COLUMN_LABELS, equal, finding, fmt, plain, value
+from nianbao.text import nfkc
 
 DEFAULTS: dict[str, Any] = {
     "missing_report_grace_days": 30,

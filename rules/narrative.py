@@ -27,13 +27,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from nianbao.model import Finding, Report
 from nianbao.rules import settings
 from nianbao.rules.common import finding, fmt, plain, value
 from nianbao.rules.content import norm
 from nianbao.rules.registry import AuditContext, rule
 from nianbao.rules.timeliness import report_kind
-
-from nianbao.model import Finding, Report
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+|[零〇一二两三四五六七八九十百千]+)"
 _UNIT = r"\s*(?P<unit>件|宗|个|份|条|起|例)"

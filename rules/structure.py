@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nianbao.rules.common import finding, label, layout_of, modern, omitted_total
-from nianbao.rules.registry import AuditContext, rule
-
 from nianbao import layouts
 from nianbao.model import Finding, Report
+from nianbao.rules.common import finding, label, layout_of, modern, omitted_total
+from nianbao.rules.registry import AuditContext, rule
 
 TABLE_SECTION = {"disclosure": "2", "applications": "3", "appeals": "4"}
 TABLE_NAMES = {

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nianbao.model import Finding, Report
 from nianbao.rules import settings
 from nianbao.rules.common import finding
 from nianbao.rules.deadlines import KIND_NAMES, Deadlines, days_late, default_table, publisher_kind
 from nianbao.rules.registry import AuditContext, rule
-
-from nianbao.model import Finding, Report
 
 _SOURCES = {"meta": "网页元数据", "visible": "页面发布时间", "url": "网址日期", "signature": "落款日期",
             "list": "栏目列表日期", "header": "页眉日期"}

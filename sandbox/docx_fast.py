@@ -10,9 +10,8 @@ import io
 import zipfile
 from xml.sax.saxutils import escape
 
-from nianbao.sandbox.render import Grid, _blocks, fullwidth_parens
-
 from nianbao.model import Report
+from nianbao.sandbox.render import Grid, _blocks, fullwidth_parens
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

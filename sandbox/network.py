@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from nianbao.model import Report
 from nianbao.sandbox import pages
 from nianbao.sandbox.names import County, real_counties, synthetic_county
 from nianbao.sandbox.plan import TEMPLATES, Column, CountyPlan, DecoyPlan, ReportPlan, deadline, plan_county
@@ -36,8 +37,6 @@ from nianbao.sandbox.reports import (
     counts_of,
     fold_to_layout,
 )
-
-from nianbao.model import Report
 
 DEFAULT_SIZE = 30
 CONTENT_CACHE = 64  # counties whose report objects are kept in memory (others are kept packed)

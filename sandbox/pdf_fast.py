@@ -10,9 +10,8 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-from nianbao.sandbox.render import Grid, _blocks, fullwidth_parens
-
 from nianbao.model import Report
+from nianbao.sandbox.render import Grid, _blocks, fullwidth_parens
 
 
 @lru_cache(maxsize=1)

@@ -15,20 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from nianbao.storage.schema import REVIEW_STATUSES
+from nianbao import labels
+from nianbao.labels import STATUSES as REVIEW_STATUSES
 from nianbao.storage.views import history_audited
 
 if TYPE_CHECKING:
     from nianbao.storage.store import Store
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-LEVEL_LABELS = {
-    "province": "省级",
-    "city": "市级",
-    "county": "县级",
-    "township": "乡镇",
-    "department": "部门",
-}
+SEVERITY_LABELS = labels.SEVERITIES
+LEVEL_LABELS = labels.LEVELS
 
 
 @dataclass(frozen=True)
@@ -402,9 +397,7 @@ def export_noncompliant(
     if include_missing is None:
         include_missing = status == "open"
     if rule_titles is None:
-        from nianbao.workbench.labels import rule_titles as _titles
-
-        rule_titles = _titles()
+        rule_titles = labels.rule_titles()
     review = "COALESCE(v.status, 'pending')"
     if status == "confirmed":
         cond, params = f"{review} = 'confirmed'", []

@@ -22,9 +22,11 @@ import datetime as dt
 import sqlite3
 from collections.abc import Callable
 
+from nianbao import labels
+
 Migration = Callable[[sqlite3.Connection], None]
 
-REVIEW_STATUSES: dict[str, str] = {"pending": "待审核", "confirmed": "已确认", "dismissed": "已驳回"}
+REVIEW_STATUSES = labels.STATUSES  # the review states of the findings (nianbao.labels)
 
 
 def _m001_initial(conn: sqlite3.Connection) -> None:
@@ -92,7 +94,7 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             sha256 TEXT NOT NULL REFERENCES blobs(sha256),
             size INTEGER NOT NULL,
             content_type TEXT,
-            format TEXT,                        -- nianbao.parsers.magic.sniff of the bytes
+            format TEXT,                        -- nianbao.magic.sniff of the bytes
             final_url TEXT,
             status INTEGER,
             headers TEXT,                       -- JSON

@@ -38,11 +38,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlite_utils
-from nianbao.storage.places import is_region_code, province_of
-from nianbao.storage.schema import REVIEW_STATUSES, configure, migrate
 
 from nianbao import __version__
+from nianbao.magic import sniff
 from nianbao.model import Cell, DateEvidence, Finding, Report
+from nianbao.storage.places import is_region_code, province_of
+from nianbao.storage.schema import REVIEW_STATUSES, configure, migrate
 
 _LABEL_TO_STATUS = {label: key for key, label in REVIEW_STATUSES.items()}
 
@@ -150,38 +151,9 @@ def _content_type(headers: dict | None) -> str | None:
 
 def _sniff(body: bytes) -> str | None:
     try:
-        from nianbao.parsers.magic import sniff
-    except ImportError:  # pragma: no cover - parsers is part of the package
-        return None
-    try:
         return sniff(body)
     except Exception:  # noqa: BLE001 - a sniffing bug must not lose a fetched document
         return None
-
-
-def _same_agency(agency: str | None, hint: str | None) -> bool:
-    """Whether facts given for the hinted agency (level, region) describe ``agency``."""
-    return not hint or not agency or agency.strip() == hint.strip()
-
-
-def deadline_info(
-    agency: str | None,
-    year: int | None,
-    *,
-    level: str | None = None,
-    province: str | None = None,
-    kind: str | None = None,
-) -> tuple[str | None, dt.date | None]:
-    """(publisher kind, deadline) via ``nianbao.rules.deadlines``; (kind, None) when it cannot tell."""
-    try:
-        from nianbao.rules import deadlines
-    except ImportError:
-        return kind, None
-    if kind is None and agency:
-        kind = deadlines.publisher_kind(agency, level)
-    if kind is None or year is None:
-        return kind, None
-    return kind, deadlines.deadline_for(kind, year, province)
 
 
 # ---------------------------------------------------------------- the store
@@ -524,8 +496,14 @@ class Store:
         run_id: int | None = None,
         level: str | None = None,
         region: str | None = None,
+        kind: str | None = None,
+        province: str | None = None,
+        deadline: dt.date | None = None,
     ) -> int:
         """Store a report, one row per cell and its findings; returns the report id.
+
+        ``kind``, ``province`` and ``deadline`` are the intake's (``nianbao.intake.filing``): the store
+        records them and the days late, it does not work them out.
 
         Idempotent per document version: saving again replaces that report's cells and findings
         (reviews, keyed by fingerprint, are untouched).  Without ``version_id`` the report is
@@ -563,11 +541,8 @@ class Store:
                 agency_row = self.agency(agency_id) or {}
             level = level or agency_row.get("level")
             region = region or agency_row.get("region_code") or agency_row.get("region_name")
-            province = agency_row.get("province") or province_of(region, agency)
-            kind, deadline = deadline_info(
-                agency, year, level=level, province=province, kind=agency_row.get("kind")
-            )
-            kind = kind or report.agency_kind
+            province = province or agency_row.get("province") or province_of(region, agency)
+            kind = kind or agency_row.get("kind") or report.agency_kind
             days_late = (report.published - deadline).days if (deadline and report.published) else None
             seen = to_date(first_seen) or to_date(doc_first_seen)
 
@@ -721,81 +696,6 @@ class Store:
             f"WHERE report_id IN ({marks})",
             ids,
         )
-
-    def ingest_bytes(
-        self,
-        body: bytes,
-        source: str,
-        *,
-        url: str | None = None,
-        hints: dict | None = None,
-        content_type: str | None = None,
-        level: str | None = None,
-        region: str | None = None,
-        run_id: int | None = None,
-        fetched_at: dt.datetime | str | None = None,
-        today: dt.date | None = None,
-    ) -> tuple[int, Report]:
-        """Parse (``nianbao.parsers.read``), audit (``nianbao.rules.audit``) and store one document's bytes.
-
-        Parsing and auditing happen before the write transaction; the document, its version, the
-        report, its cells and findings are then written in one transaction.
-        """
-        from nianbao.rules.registry import AuditContext, audit
-
-        from nianbao import parsers
-
-        hints = dict(hints or {})
-        key = canonical_url(url or source)
-        try:
-            report = parsers.read(body, source, url=url, content_type=content_type, hints=hints)
-        except Exception:
-            # keep the bytes so a fixed parser can read them later; then let the caller report it
-            self.add_document(key, body, content_type=content_type, fetched_at=fetched_at,
-                              agency_hint=hints.get("agency"), run_id=run_id)  # fmt: skip
-            raise
-        known = self.one("SELECT first_seen FROM documents WHERE url = ?", (key,))
-        first_seen = to_date(known["first_seen"] if known else (to_ts(fetched_at) or now_iso()))
-        agency = report.agency or hints.get("agency")
-        agency_row = (self.agency(agency) if agency else None) or {}
-        if not _same_agency(agency, hints.get("agency")):
-            level = None  # given for the hinted agency; the document names another body (same region)
-        level = level or agency_row.get("level")
-        province = agency_row.get("province") or province_of(region, agency)
-        ctx = AuditContext(
-            today=today,
-            level=level,
-            kind=agency_row.get("kind"),
-            province=province,
-            first_seen=first_seen,
-        )
-        try:
-            audit(report, ctx)
-        except ModuleNotFoundError as exc:  # nianbao.rules.checks not written yet: store unaudited
-            if exc.name != "nianbao.rules.checks":
-                raise
-            report.notes.append("not audited: nianbao.rules.checks is missing")
-        with self.transaction():
-            ref = self.add_document(
-                key,
-                body,
-                content_type=content_type,
-                fetched_at=fetched_at,
-                link_text=hints.get("link_text"),
-                list_date=hints.get("list_date"),
-                agency_hint=hints.get("agency"),
-                run_id=run_id,
-            )
-            report_id = self.save_report(
-                report,
-                version_id=ref.version_id,
-                agency_hint=hints.get("agency"),
-                first_seen=first_seen,
-                run_id=run_id,
-                level=level,
-                region=region,
-            )
-        return report_id, report
 
     # -- reading reports back ----------------------------------------------------
 

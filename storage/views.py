@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from nianbao import labels
+
 if TYPE_CHECKING:
     from nianbao.storage.store import Store
 
@@ -240,14 +242,7 @@ def set_reviews(
 
 # ---------------------------------------------------------------- runs (``nianbao runs`` and the workbench)
 
-HEALTH_LABELS: dict[str, str] = {
-    "ok": "正常",
-    "unreachable": "无法访问",
-    "blocked": "被robots/反爬阻止",
-    "empty": "栏目为空",
-    "degraded": "错误较多",
-    "no_reports": "未找到报告",
-}
+HEALTH_LABELS = labels.HEALTH
 # Site health that needs an officer's attention (the workbench marks these rows).
 BAD_HEALTH = ("unreachable", "blocked", "empty", "degraded", "no_reports")
 

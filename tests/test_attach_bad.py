@@ -7,6 +7,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from nianbao.parsers.attachments import UnreadableDocument, UnsupportedDocument, extract
 from nianbao.sandbox.faults import docx_bomb, encrypted_pdf, huge_png
 

@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+
+from nianbao.magic import sniff
 from nianbao.parsers.attachments import extract
 from nianbao.parsers.blocks import GridBlock
-from nianbao.parsers.magic import sniff
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 EXPECTED = Path(__file__).parent / "data" / "expected"

@@ -13,11 +13,11 @@ import io
 import shutil
 
 import pytest
+
 from nianbao.parsers.attachments import extract
 from nianbao.parsers.blocks import Extracted, GridBlock
 from nianbao.parsers.layout_geom import align_continued
 from nianbao.sandbox.render_office import docx_to_pdf, official_grids, render_docx, scanned
-
 from tests.attach_support import compare, make_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")]

@@ -6,10 +6,10 @@ import io
 import shutil
 
 import pytest
-from nianbao.parsers.attachments import extract
-from nianbao.parsers.magic import sniff
-from nianbao.sandbox.render_office import docx_to_pdf, official_grids, render_docx
 
+from nianbao.magic import sniff
+from nianbao.parsers.attachments import extract
+from nianbao.sandbox.render_office import docx_to_pdf, official_grids, render_docx
 from tests.attach_support import compare, make_report
 
 needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")

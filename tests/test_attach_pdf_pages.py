@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from nianbao.parsers.blocks import GridBlock, TextBlock
 from nianbao.parsers.pdf import _append_rows, _join_pages, _read_page, grids, read_pdf
 from nianbao.sandbox.render_office import official_grids
-
 from tests.attach_support import compare, make_report
 
 CORPUS = Path(__file__).parent / "data" / "corpus"

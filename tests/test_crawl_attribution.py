@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from nianbao.crawler.attribution import (
+
+from nianbao.intake.attribution import (
     SiteIndex,
     _matches,
     _norm,
@@ -14,7 +15,7 @@ from nianbao.crawler.attribution import (
     short_name,
     site_for_url,
 )
-from nianbao.crawler.sites import Site, parse_sites
+from nianbao.intake.sites import Site, parse_sites
 from nianbao.sandbox.network import generate
 
 

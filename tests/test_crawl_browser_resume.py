@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from nianbao.crawler.demo import DEMO_SETTINGS, crawl_subprocess, proxy_env
-from nianbao.crawler.truth import compare
+
+from nianbao.sandbox.demo import DEMO_SETTINGS, crawl_subprocess, proxy_env
+from nianbao.sandbox.truth import compare
 
 SEED = 11
 
@@ -101,7 +102,7 @@ def test_sigkill_midway_then_resume_gives_the_same_reports(network, proxy, tmp_p
     assert len(expected) > 30
 
     db = tmp_path / "killed.db"
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for s in DEMO_SETTINGS:
         cmd += ["-s", s]
     proc = subprocess.Popen(cmd, env=proxy_env(proxy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -1,7 +1,7 @@
 """An anti-bot gateway (HTTP 521 + a cookie-setting script): Chromium passes it, plain requests reuse the cookie.
 
 The gateway is a real HTTP forward proxy on 127.0.0.1 in front of a two-report portal; the
-crawl is ``python -m nianbao.crawler crawl`` with ``http_proxy`` pointing at it.
+crawl is ``python -m nianbao.cli crawl`` with ``http_proxy`` pointing at it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from nianbao.crawler.demo import crawl_subprocess
+
+from nianbao.sandbox.demo import crawl_subprocess
 
 SEED_TEXT = (Path(__file__).parent / "data" / "seeds" / "000_4275a0b14778ec30.txt").read_text(encoding="utf-8")
 HOST = "www.gateway-county.gov.cn"

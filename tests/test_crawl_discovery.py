@@ -6,11 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+
 from nianbao.crawler import discovery as d
-from nianbao.crawler.attribution import attribute, issuer_in_title, site_for_url
 from nianbao.crawler.dates import find_dates, list_date
 from nianbao.crawler.extract import decode_html, parse_page
-from nianbao.crawler.sites import Site, SiteListError, group_portals, parse_sites
+from nianbao.intake.attribution import attribute, issuer_in_title, site_for_url
+from nianbao.intake.sites import Site, SiteListError, group_portals, parse_sites
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 

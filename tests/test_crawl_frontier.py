@@ -6,6 +6,7 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
+
 from nianbao.crawler.spiders.portal import PortalSpider
 
 

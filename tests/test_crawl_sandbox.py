@@ -1,6 +1,6 @@
 """Real crawls over HTTP through the sandbox proxy: recall, precision, dates, attribution, exports.
 
-The crawl runs as a user runs it (``python -m nianbao.crawler crawl`` with ``http_proxy`` set) against
+The crawl runs as a user runs it (``python -m nianbao.cli crawl`` with ``http_proxy`` set) against
 a generated network served by ``nianbao.sandbox.server.running`` in this process.
 """
 
@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from nianbao.crawler.demo import crawl_subprocess, proxy_env
-from nianbao.crawler.truth import compare
+
+from nianbao.sandbox.demo import crawl_subprocess, proxy_env
+from nianbao.sandbox.truth import compare
 
 SEED, SIZE = 11, 6  # the first six portals cover every template (static, trs, jscolumn, guide, subsites, attachments)
 
@@ -138,7 +139,7 @@ def test_a_bad_site_list_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name,link\nx,y\n", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(bad), "--db", str(tmp_path / "n.db")],
+        [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(bad), "--db", str(tmp_path / "n.db")],
         capture_output=True, text=True, env=proxy_env("http://127.0.0.1:9"), check=False, timeout=60,
     )  # fmt: skip
     assert done.returncode != 0

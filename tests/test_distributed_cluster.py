@@ -14,9 +14,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
 from nianbao.distributed.compare import differences, snapshot
-from nianbao.distributed.harness import Cluster, redis_server
 from nianbao.distributed.keys import Keys, connect
+from nianbao.sandbox.harness import Cluster, redis_server
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import running
 

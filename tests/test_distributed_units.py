@@ -6,13 +6,14 @@ import shutil
 import time
 
 import pytest
-from nianbao.crawler.items import DocumentItem, ReportItem
-from nianbao.crawler.sites import Site
+
 from nianbao.distributed import codec
 from nianbao.distributed.drain import Drainer
 from nianbao.distributed.frontier import Frontier, frontier_done
-from nianbao.distributed.harness import redis_server
 from nianbao.distributed.keys import Keys, connect
+from nianbao.intake.items import DocumentItem, ReportItem
+from nianbao.intake.sites import Site
+from nianbao.sandbox.harness import redis_server
 
 pytestmark = pytest.mark.redis
 
@@ -169,10 +170,11 @@ def test_a_parse_job_requeued_from_a_dead_worker_keeps_the_store_and_workers_wai
 
 
 def test_a_retried_job_succeeds_although_its_dead_predecessor_left_an_execution(server, job):
-    from nianbao.distributed.worker import run_worker
     from rq import Queue, Retry
     from rq.job import Job
     from rq.registry import FailedJobRegistry
+
+    from nianbao.distributed.worker import run_worker
 
     queue = Queue(Keys(job).rq_queue, connection=server)
     parse_job = queue.enqueue("builtins.len", [1, 2], retry=Retry(max=3), result_ttl=0)  # as the store does

@@ -7,11 +7,11 @@ import datetime as dt
 import random
 
 import pytest
+
+from nianbao.model import Cell, Report
 from nianbao.monitor.history import MemoryHistory
 from nianbao.rules import history as H
 from nianbao.sandbox.reports import AgencyState, build_report
-
-from nianbao.model import Cell, Report
 
 GOV = "甲县人民政府"
 DEPT = "甲县教育局"

@@ -17,6 +17,7 @@ from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
 from nianbao.monitor.job import run_plan
 from nianbao.monitor.plans import Notify, parse_plan
 from nianbao.monitor.runs import run_summaries

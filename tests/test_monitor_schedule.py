@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+
+from nianbao.cli import main
 from nianbao.monitor.plans import PlanError, crontab_lines, load_plans, parse_plan, systemd_units
 from nianbao.monitor.scheduler import Clock, PlanScheduler
 from nianbao.storage.store import Store
-
-from nianbao.cli import main
 
 SH = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
+from nianbao.model import Cell
 from nianbao.monitor.audit import audit_store
 from nianbao.monitor.history import StoreHistory
 from nianbao.monitor.notify import build_digest, known_fingerprints, new_findings
 from nianbao.storage.store import Store
-
-from nianbao.model import Cell
 from tests.storage_factory import make_report
 
 AG = "甲县教育局"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from nianbao.parsers import read
 
 from nianbao.cli import main
+from nianbao.parsers import read
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "tests/data/seeds").glob("*.txt"))

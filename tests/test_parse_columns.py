@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from nianbao.layouts import APPLICATION_COLUMNS, APPLICATION_ROWS
 from nianbao.parsers import read
 from nianbao.parsers.blocks import GridBlock
 from nianbao.parsers.mapping import applicant_columns
-
-from nianbao.layouts import APPLICATION_COLUMNS, APPLICATION_ROWS
 
 COLS = list(APPLICATION_COLUMNS)
 ROWS = list(APPLICATION_ROWS["2021"])

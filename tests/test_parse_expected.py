@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from nianbao.parsers import read_path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from nianbao.parsers import read
 from nianbao.parsers.grid import table_to_grid
 

@@ -6,7 +6,8 @@ import random
 import unicodedata
 
 import pytest
-from nianbao.parsers.nfkc import nfkc
+
+from nianbao.text import nfkc
 
 _RANGES = [(0x00A0, 0x0400), (0x2000, 0x2200), (0x2460, 0x2500), (0x2E80, 0x2FE0), (0x3000, 0x3400),
            (0xF900, 0xFB00), (0xFE30, 0xFFF0)]  # fmt: skip

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from nianbao.model import Report
 from nianbao.parsers import read
 from nianbao.parsers.blocks import Extracted, TextBlock
 from nianbao.parsers.encoding import decode
@@ -12,8 +14,6 @@ from nianbao.parsers.glued import resolve_table, split_candidates
 from nianbao.parsers.labels import heading_at_start, key_text
 from nianbao.parsers.metadata import agency_from_title, date_candidates, fill, parse_date
 from nianbao.parsers.numbers import parse_cell
-
-from nianbao.model import Report
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+from nianbao.cli.regions import sites
 from nianbao.regions import dataio
-from nianbao.regions.cli import sites
 from nianbao.regions.registry import Registry
 
 SITE_HEADER = ["agency", "url", "level", "region", "parent"]

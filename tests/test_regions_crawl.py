@@ -11,6 +11,8 @@ import datetime as dt
 import random
 
 import pytest
+from scrapy import Request
+
 from nianbao.crawler.access import (
     DIRECT,
     Access,
@@ -19,11 +21,10 @@ from nianbao.crawler.access import (
     portal_access,
     switch_scheme,
 )
-from nianbao.crawler.attribution import Places
-from nianbao.crawler.sites import Portal, Site, parse_sites
+from nianbao.intake.attribution import Places
+from nianbao.intake.sites import Portal, Site, parse_sites
 from nianbao.regions.registry import MOBILE_USER_AGENT, hints_for, registry
 from nianbao.rules.deadlines import publisher_kind
-from scrapy import Request
 
 # ---------------------------------------------------------------- one name -> kind
 
@@ -83,8 +84,9 @@ def test_portal_access_of_an_unknown_site_is_direct():
 
 @pytest.fixture
 def middleware():
-    from nianbao.crawler.spiders.portal import PortalSpider
     from scrapy.utils.test import get_crawler
+
+    from nianbao.crawler.spiders.portal import PortalSpider
 
     sites = [Site("秦皇岛市人民政府", "http://www.qhd.gov.cn/", region="130300"),
              Site("邢台市人民政府", "http://www.xingtai.gov.cn/", region="130500"),
@@ -171,9 +173,8 @@ def test_places_without_a_registry_or_with_unknown_codes():
 
 
 def _report(agency: str, kind: str, new: int, url: str):
-    from nianbao.sandbox.reports import AgencyState, build_report
-
     from nianbao.model import Cell
+    from nianbao.sandbox.reports import AgencyState, build_report
 
     rep = build_report(agency, kind, 2024, random.Random(f"h/{agency}"), county="榆中县",
                        portal="www.yuzhong.gov.cn", state=AgencyState()).report
@@ -212,7 +213,7 @@ def test_hierarchy_mismatch_uses_store_parents_and_the_registry(tmp_path):
 
 @pytest.fixture(scope="module")
 def county_crawl(tmp_path_factory):
-    from nianbao.crawler.demo import crawl_subprocess
+    from nianbao.sandbox.demo import crawl_subprocess
     from nianbao.sandbox.network import generate
     from nianbao.sandbox.server import running
 

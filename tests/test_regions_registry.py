@@ -6,6 +6,7 @@ import csv
 import time
 
 import pytest
+
 from nianbao.regions import dataio, names
 from nianbao.regions.registry import MOBILE_USER_AGENT, Registry, hints_for, registry
 

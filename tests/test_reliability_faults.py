@@ -1,6 +1,6 @@
 """A real crawl of the fault-mode network (``nianbao.sandbox.faults``): no hang, nothing lost, every fault seen.
 
-One crawl (``python -m nianbao.crawler crawl`` through the sandbox proxy, real SQLite store) of a small
+One crawl (``python -m nianbao.cli crawl`` through the sandbox proxy, real SQLite store) of a small
 network carrying every kind of fault, then a second crawl of the portal with the live page and
 the history audit.  The ground truth says where each fault is and what a robust crawler does
 about it (``expect``); each test checks one promise against the store and the server's log.
@@ -17,10 +17,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from nianbao.crawler.demo import proxy_env
+
 from nianbao.crawler.discovery import Budget, clean_url, url_pattern
 from nianbao.crawler.middlewares import retry_after
 from nianbao.sandbox import faults
+from nianbao.sandbox.demo import proxy_env
 from nianbao.sandbox.server import running
 
 SEED, SIZE = 7, 5
@@ -32,7 +33,7 @@ CRAWL_TIMEOUT = 240  # seconds: a hang fails the test instead of blocking the su
 
 
 def crawl(sites: Path, db: Path, proxy: str) -> tuple[subprocess.CompletedProcess, float]:
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in CRAWL.items():
         cmd += ["-s", f"{k}={v}"]
     t0 = time.monotonic()
@@ -263,11 +264,12 @@ def test_a_browser_navigation_timeout_is_retried():
     """A page whose load event never came (Playwright's TimeoutError) is retried like a network error."""
     import asyncio
 
-    from nianbao.crawler import settings as crawl_settings
-    from nianbao.crawler.middlewares import BackoffRetryMiddleware
     from playwright.async_api import TimeoutError as PlaywrightTimeout
     from scrapy import Request, Spider
     from scrapy.utils.test import get_crawler
+
+    from nianbao.crawler import settings as crawl_settings
+    from nianbao.crawler.middlewares import BackoffRetryMiddleware
 
     names = {k: getattr(crawl_settings, k) for k in dir(crawl_settings) if k.isupper()}
     crawler = get_crawler(Spider, settings_dict={**names, "RETRY_BACKOFF_BASE": 0.0})

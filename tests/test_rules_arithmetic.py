@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nianbao.rules.registry import AuditContext
 from nianbao.rules.samples import report_2019, report_2021, run_rule, set_cell
 

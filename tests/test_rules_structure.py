@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nianbao.rules.samples import report_2019, report_2021, run_rule, set_cell
 
 SAMPLES = {"2021": report_2021, "2019": report_2019}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from nianbao.rules.deadlines import load_deadlines
 from nianbao.rules.registry import AuditContext
 from nianbao.rules.samples import report_2021, run_rule

@@ -9,6 +9,7 @@ from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+
 from nianbao.sandbox.network import DEFAULT_SIZE, Network, generate
 from nianbao.sandbox.plan import TEMPLATES
 

@@ -6,11 +6,11 @@ import random
 
 import pytest
 from lxml import html as lxml_html
-from nianbao.sandbox.render import render_html, render_page, render_text
-from nianbao.sandbox.reports import DEFECTS, NEEDS_2021, AgencyState, build_report
 
 from nianbao.layouts import APPEAL_GROUPS, APPLICANT_COLUMNS, APPLICATION_ROWS, RESULT_ROWS
 from nianbao.model import Report
+from nianbao.sandbox.render import render_html, render_page, render_text
+from nianbao.sandbox.reports import DEFECTS, NEEDS_2021, AgencyState, build_report
 
 
 def _report(defect=None, year=2024, kind="government", seed=7, layout=None) -> Report:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
+
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import running
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from nianbao.storage import Store
-from nianbao.storage.cli import export, ingest
 
+from nianbao.cli.storage import export, ingest
+from nianbao.storage import Store
 from tests.storage_factory import make_report
 
 SEEDS = sorted((Path(__file__).parent / "data" / "seeds").glob("*.txt"))

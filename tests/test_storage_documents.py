@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+
 from nianbao.storage import Store
 from nianbao.storage.store import canonical_url
 

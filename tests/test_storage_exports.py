@@ -9,6 +9,7 @@ import json
 
 import openpyxl
 import pytest
+
 from nianbao.storage import Store
 from nianbao.storage.exports import (
     COLUMNS,
@@ -18,7 +19,6 @@ from nianbao.storage.exports import (
     write_json,
     write_xlsx,
 )
-
 from tests.storage_factory import make_report
 
 

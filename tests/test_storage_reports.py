@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from nianbao.storage import Store
 
 from nianbao.model import Finding
+from nianbao.storage import Store
 from tests.storage_factory import make_report, n_cells
 
 
@@ -197,15 +197,19 @@ def test_non_reports_are_stored_without_competing(store):
 
 
 def test_deadline_and_days_late(store):
-    pytest.importorskip("nianbao.rules.deadlines")
+    """The intake works out kind and deadline (one place); the store records them and the days late."""
+    from nianbao.intake import filing
+
     late = make_report(published=dt.date(2025, 4, 2))  # a district government: deadline 31 March
-    rid = store.save_report(late, version_id=_doc(store).version_id, level="county")
+    f = filing(late.agency, late.year, level="county")
+    rid = store.save_report(late, version_id=_doc(store).version_id, level="county", kind=f.kind,
+                            province=f.province, deadline=f.deadline)  # fmt: skip
     row = store.one("SELECT deadline, days_late, agency_kind FROM reports WHERE id = ?", (rid,))
     assert row == {"deadline": "2025-03-31", "days_late": 2, "agency_kind": "government"}
     dept = make_report("鞍山市立山区教育局", published=dt.date(2025, 1, 20))
-    rid = store.save_report(
-        dept, version_id=_doc(store, "http://x.gov.cn/e", b"e").version_id, level="department"
-    )
+    f = filing(dept.agency, dept.year, level="department")
+    rid = store.save_report(dept, version_id=_doc(store, "http://x.gov.cn/e", b"e").version_id, level="department",
+                            kind=f.kind, deadline=f.deadline)  # fmt: skip
     row = store.one("SELECT deadline, days_late FROM reports WHERE id = ?", (rid,))
     assert row == {"deadline": "2025-01-31", "days_late": -11}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+
 from nianbao.storage import Store
 from nianbao.storage.schema import MIGRATIONS, configure, migrate, schema_version
 

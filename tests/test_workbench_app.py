@@ -10,13 +10,15 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
+
+from nianbao.sandbox import sample
 from nianbao.storage import users
 from nianbao.storage.store import Store
-from nianbao.workbench import sample
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
-from nianbao.workbench.app import create_app  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
+
+from nianbao.workbench.app import create_app  # noqa: E402
 
 REVIEWER, READONLY = ("alice", "secret-pass-1"), ("bob", "secret-pass-2")
 LISHAN, TAIAN = 2, 6  # sample agency indexes: 立山区 (2023 balance defect), 台安县 (no 2023/2024 report)

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+
+from nianbao.sandbox import sample
 from nianbao.storage import users
 from nianbao.storage.store import Store
-from nianbao.workbench import sample
 
 pytestmark = pytest.mark.browser
 

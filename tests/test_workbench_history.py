@@ -14,16 +14,18 @@ import warnings
 
 import pytest
 from click.testing import CliRunner
+
+from nianbao.sandbox import sample
 from nianbao.storage import users
 from nianbao.storage import views as q
 from nianbao.storage.exports import export_findings, export_noncompliant, export_reports
 from nianbao.storage.store import Store
-from nianbao.workbench import sample
 from nianbao.workbench.history import parse_change_evidence
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
-from nianbao.workbench.app import create_app  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
+
+from nianbao.workbench.app import create_app  # noqa: E402
 
 WHO = ("carol", "secret-pass-3")
 HAICHENG, XIGANG, DONGCHENG, TIEXI, LISHAN, TAIAN = 7, 10, 11, 4, 2, 6

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
+from nianbao.layouts import APPLICATION_COLUMNS, APPLICATION_ROWS
 from nianbao.storage.users import hash_password, verify_password
 from nianbao.workbench import overview as ov
 from nianbao.workbench import tables
 from nianbao.workbench.charts import Bar, Segment, bar_chart
 from nianbao.workbench.places import place_of
-
-from nianbao.layouts import APPLICATION_COLUMNS, APPLICATION_ROWS
 
 
 def cell(tbl, row, col, value, status="ok"):

@@ -10,16 +10,17 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from nianbao.storage import users as user_store
-from nianbao.storage.store import Store
-from nianbao.workbench import labels
-from nianbao.workbench.views import agencies, auth, exports, findings, overview, reports, runs
-from nianbao.workbench.web import HERE, SecurityHeaders
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+
+from nianbao import labels
+from nianbao.storage import users as user_store
+from nianbao.storage.store import Store
+from nianbao.workbench.views import agencies, auth, exports, findings, overview, reports, runs
+from nianbao.workbench.web import HERE, SecurityHeaders
 
 SESSION_HOURS = 12
 

@@ -12,15 +12,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from nianbao.storage import users as user_store
-from nianbao.storage.views import HEALTH_LABELS
-from nianbao.workbench import labels
-from nianbao.workbench.overview import Filters
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from nianbao import labels
+from nianbao.storage import users as user_store
+from nianbao.storage.views import HEALTH_LABELS
+from nianbao.workbench.overview import Filters
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))

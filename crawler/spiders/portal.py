@@ -17,12 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import Response
+
 from nianbao.crawler import discovery as disc
 from nianbao.crawler.extract import Page, parse_page
-from nianbao.crawler.items import DocumentItem, ReportItem
 from nianbao.crawler.journal import Journal
-from nianbao.crawler.sites import Portal, Site, group_portals, load_sites
-from scrapy.http import Response
+from nianbao.intake.items import DocumentItem, ReportItem
+from nianbao.intake.sites import Portal, Site, group_portals, load_sites
 
 log = logging.getLogger(__name__)
 

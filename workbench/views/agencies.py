@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from nianbao.storage import views as q
-from nianbao.workbench import overview as ov
-from nianbao.workbench.labels import TIMELINESS_LABELS
-from nianbao.workbench.places import place_of, region_name
-from nianbao.workbench.web import error_page, filter_params, filters_from, int_param, page, render, text_param
 from starlette.requests import Request
 from starlette.responses import Response
+
+from nianbao.labels import TIMELINESS_LABELS
+from nianbao.storage import views as q
+from nianbao.workbench import overview as ov
+from nianbao.workbench.places import place_of, region_name
+from nianbao.workbench.web import error_page, filter_params, filters_from, int_param, page, render, text_param
 
 PAGE_SIZE = 100
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nianbao.storage import users as user_store
-from nianbao.workbench.web import csrf_ok, current_user, error_page, flash, page, render, safe_next
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+
+from nianbao.storage import users as user_store
+from nianbao.workbench.web import csrf_ok, current_user, error_page, flash, page, render, safe_next
 
 
 async def login(request: Request) -> Response:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from nianbao.storage import views as q
 from nianbao.storage.exports import (
     NONCOMPLIANT_COLUMNS,
@@ -14,8 +17,6 @@ from nianbao.storage.exports import (
 )
 from nianbao.workbench.places import region_name
 from nianbao.workbench.web import error_page, filters_from, int_param, page, render
-from starlette.requests import Request
-from starlette.responses import Response
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",

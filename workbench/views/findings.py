@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from nianbao.labels import STATUSES
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
-from nianbao.workbench.labels import STATUSES
 from nianbao.workbench.places import region_name
 from nianbao.workbench.web import (
     error_page,
@@ -16,8 +19,6 @@ from nianbao.workbench.web import (
     render,
     safe_next,
 )
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
 
 PAGE_SIZE = 100
 MAX_NOTE = 2000

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nianbao.labels import REGION_LEVEL_LABELS, TIMELINESS_LABELS
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.charts import Bar, Segment, bar_chart
-from nianbao.workbench.labels import REGION_LEVEL_LABELS, TIMELINESS_LABELS
 from nianbao.workbench.places import child_level, place_of, region_name
 from nianbao.workbench.web import filter_params, filters_from, link, page, render
-from starlette.requests import Request
-from starlette.responses import Response
 
 
 def region_options(agencies: list[dict[str, Any]], selected: str | None) -> list[tuple[str, str, int]]:

@@ -11,16 +11,16 @@ import re
 from collections import defaultdict
 from urllib.parse import quote, unquote, urlsplit
 
+from starlette.requests import Request
+from starlette.responses import Response
+
+from nianbao.layouts import SECTIONS
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench import tables
 from nianbao.workbench.history import parse_change_evidence
 from nianbao.workbench.places import place_of
 from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render
-from starlette.requests import Request
-from starlette.responses import Response
-
-from nianbao.layouts import SECTIONS
 
 INLINE_FORMATS = {"html", "text"}
 SECTION_TABLES = {"2": "二、主动公开政府信息情况", "3": "三、收到和处理政府信息公开申请情况",

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 
-from nianbao.storage import views as q
-from nianbao.workbench.web import error_page, int_param, page, render, text_param
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nianbao import labels
+from nianbao.storage import views as q
+from nianbao.workbench.web import error_page, int_param, page, render, text_param
+
 PAGE_SIZE = 30
 RUN_KINDS = {"crawl": "抓取", "monitor": "监测计划", "ingest": "导入", "reparse": "重新解析"}
-RUN_STATUSES = {"running": "进行中", "finished": "已完成", "failed": "失败"}
+RUN_STATUSES = labels.RUN_STATUSES
 
 
 def health_counts(sites: list[dict]) -> Counter:

@@ -2,7 +2,7 @@
 
 Reports come from ``nianbao.sandbox.reports.build_report`` (numbers that obey every identity unless a
 defect is injected), are rendered to HTML by ``nianbao.sandbox.render.render_page`` and go through
-``Store.ingest_bytes`` (parse, audit, store) like crawled pages.  Some agencies are registered
+``nianbao.intake.ingest_bytes`` (parse, audit, store) like crawled pages.  Some agencies are registered
 without a report for some years (missing), some reports are signed after the deadline (late).
 """
 
@@ -13,6 +13,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from nianbao import intake
 from nianbao.storage.store import Store
 
 
@@ -71,7 +72,8 @@ def generated_page(agency: SampleAgency, year: int, *, seed: int = 7, defect: st
 
 def ingest_one(store: Store, agency: SampleAgency, year: int, body: bytes, *, url: str | None = None,
                run_id: int | None = None):  # fmt: skip
-    return store.ingest_bytes(
+    return intake.ingest_bytes(
+        store,
         body,
         url or report_url(agency, year),
         url=url or report_url(agency, year),

@@ -25,6 +25,7 @@ _db_option = click.option(
 def serve(db_path: str, host: str, port: int, secure_cookies: bool) -> None:
     """Run the review workbench (web pages in Chinese) over a database."""
     import uvicorn
+
     from nianbao.workbench.app import create_app
 
     app = create_app(db_path, secure_cookies=secure_cookies)

@@ -1,6 +1,6 @@
 """``nianbao demo``: a simulated network of portals, crawled end to end, summarised and exported.
 
-The sandbox proxy runs in this process; the crawl runs as a subprocess (``python -m nianbao.crawler
+The sandbox proxy runs in this process; the crawl runs as a subprocess (``python -m nianbao.cli
 crawl``) with ``http_proxy`` pointing at it, exactly as a user would run it against real
 portals.  The demo then reads the store, compares with the network's ground truth and writes
 the exports (``reports.csv/json/xlsx``, ``findings.csv``).
@@ -46,8 +46,8 @@ def proxy_env(proxy: str, base: dict[str, str] | None = None) -> dict[str, str]:
 
 def crawl_subprocess(sites: Path, db: Path, proxy: str, *, extra: tuple[str, ...] = (), quiet: bool = False,
                      timeout: float | None = None) -> subprocess.CompletedProcess:  # fmt: skip
-    """Run ``python -m nianbao.crawler crawl`` through the proxy; its progress goes to our stderr."""
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db)]
+    """Run ``python -m nianbao.cli crawl`` through the proxy; its progress goes to our stderr."""
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db)]
     for s in DEMO_SETTINGS + tuple(extra):
         cmd += ["-s", s]
     if quiet:
@@ -78,7 +78,7 @@ def write_exports(db: Path, out: Path) -> dict[str, Path]:
 
 def summarise(db: Path, truth: dict[str, Any]) -> list[str]:
     """Chinese summary of the store, checked against the ground truth."""
-    from nianbao.crawler.truth import compare
+    from nianbao.sandbox.truth import compare
     from nianbao.storage.store import Store
 
     with Store(db) as store:

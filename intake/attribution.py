@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from nianbao.crawler.sites import Site
+from nianbao.intake.sites import Site
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 import click
+
 from nianbao.distributed.keys import DEFAULT_JOB, ENV_JOB, ENV_URL
 
 redis_option = click.option("--redis", "redis_url", required=True, envvar=ENV_URL, metavar="redis://HOST:PORT/N",

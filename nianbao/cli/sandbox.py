@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import click
+
 from nianbao.sandbox.network import DEFAULT_SIZE, generate
 
 

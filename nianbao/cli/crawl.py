@@ -6,21 +6,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
+from nianbao.cli import parse_settings
+
 DEFAULT_DB = "nianbao.db"
-
-
-def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise click.BadParameter(f"需要 NAME=VALUE 形式：{pair!r}", param_hint="-s")
-        k, v = pair.split("=", 1)
-        out[k.strip()] = v.strip()
-    return out
 
 
 class Progress:
@@ -113,7 +104,7 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
     Honours http_proxy/HTTP_PROXY/no_proxy for plain requests and for the browser alike.
     """
     from nianbao.crawler.runner import run_crawl
-    from nianbao.crawler.sites import SiteListError, load_sites
+    from nianbao.intake.sites import SiteListError, load_sites
 
     try:
         sites, problems = load_sites(sites_file)
@@ -122,11 +113,11 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
     if not sites:
         raise click.ClickException(f"{sites_file}：没有可抓取的站点")
     overrides = {"LOG_LEVEL": "WARNING"}
-    overrides.update(_parse_settings(settings))
+    overrides.update(parse_settings(settings))
     # --- distributed mode hook (owned by distributed/, see docs/scale.md) ---
     redis_url = redis_url or overrides.pop("NIANBAO_REDIS_URL", None)
     if redis_url:
-        from nianbao.distributed.cli import crawl_with_redis
+        from nianbao.cli.distributed import crawl_with_redis
 
         return crawl_with_redis(sites_file, redis_url, overrides)
     # --- end of hook ---
@@ -149,7 +140,7 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
 @click.option("--size", type=int, default=30, show_default=True, help="Number of simulated county portals.")
 def demo(data_dir: str, seed: int, size: int) -> None:
     """Crawl a simulated network of ~30 portals end to end; print what was found and write the exports."""
-    from nianbao.crawler.demo import run_demo
+    from nianbao.sandbox.demo import run_demo
 
     lines = run_demo(Path(data_dir), seed=seed, size=size, progress=Progress())
     for line in lines:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import click
+
 from nianbao.regions import dataio
 from nianbao.regions import update as upd
 from nianbao.regions.check import check_sites

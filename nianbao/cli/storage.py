@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from nianbao import intake
+from nianbao.cli import parse_settings
+
 DEFAULT_DB = "nianbao.db"
 _db_option = click.option(
     "--db",
@@ -65,6 +68,8 @@ def _summary(path: Path, report) -> str:
 )
 @click.option("--region", help="6-digit region code or region name of that agency.")
 @click.option("--url", help="URL the (single) document was published at.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="Rule setting, e.g. -s NIANBAO_RULE_LATE_GRACE_DAYS=5 (as for crawl).")
 def ingest(
     paths: tuple[str, ...],
     db_path: str,
@@ -72,6 +77,7 @@ def ingest(
     level: str | None,
     region: str | None,
     url: str | None,
+    settings: tuple[str, ...],
 ) -> None:
     """Read, audit and store documents (files or folders) in the database.
 
@@ -84,6 +90,10 @@ def ingest(
     if url and len(files) != 1:
         raise click.UsageError("--url needs exactly one file")
     hints = {"agency": agency} if agency else {}
+    try:
+        rule_settings = intake.rule_settings(parse_settings(settings))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="-s") from exc
     ok = failed = findings = 0
     started = time.perf_counter()
     with Store(db_path) as store:
@@ -96,9 +106,8 @@ def ingest(
                 click.echo(f"✗ 无法读取 {path}：{exc.strerror or exc}", err=True)
                 continue
             try:
-                _, report = store.ingest_bytes(
-                    body, str(path), url=url, hints=hints, level=level, region=region, run_id=run_id
-                )
+                _, report = intake.ingest_bytes(store, body, str(path), url=url, hints=hints, level=level,
+                                                region=region, run_id=run_id, settings=rule_settings)  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                 failed += 1
                 click.echo(f"✗ 无法读取 {path}：{type(exc).__name__}: {exc}", err=True)
