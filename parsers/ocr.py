@@ -15,8 +15,8 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 
-from nianbao.parsers.attachments import UnreadableDocument
 from nianbao.parsers.blocks import Block, Extracted, GridCell, TextBlock
+from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import (
     Glyph,
     align_continued,

@@ -17,8 +17,8 @@ import re
 import zlib
 from collections import Counter
 
-from nianbao.parsers.attachments import UnreadableDocument
 from nianbao.parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import (
     HEADING,
     Glyph,

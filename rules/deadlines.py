@@ -191,7 +191,7 @@ def parse_rows(text: str, name: str = "<deadlines>", *, user: bool = True) -> li
 
 def packaged() -> Deadlines:
     """The table shipped with nianbao."""
-    text = resources.files("rules").joinpath("data/deadlines.csv").read_text(encoding="utf-8")
+    text = resources.files("nianbao.rules").joinpath("data/deadlines.csv").read_text(encoding="utf-8")
     return Deadlines(parse_rows(text, "rules/data/deadlines.csv", user=False))
 
 

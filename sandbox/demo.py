@@ -62,8 +62,8 @@ def write_exports(db: Path, out: Path) -> dict[str, Path]:
 
     paths = {}
     with Store(db) as store:
-        reports = store.export_reports()
-        findings = store.export_findings()
+        reports = exports.export_reports(store)
+        findings = exports.export_findings(store)
     with open(out / "reports.csv", "w", encoding="utf-8", newline="") as fp:
         exports.write_csv(reports, exports.REPORT_COLUMNS, fp)
     with open(out / "reports.json", "w", encoding="utf-8") as fp:
@@ -82,8 +82,8 @@ def summarise(db: Path, truth: dict[str, Any]) -> list[str]:
     from nianbao.storage.store import Store
 
     with Store(db) as store:
-        reports = store.export_reports()
-        findings = store.export_findings()
+        reports = exports.export_reports(store)
+        findings = exports.export_findings(store)
         agencies = store.one("SELECT COUNT(DISTINCT agency) AS n FROM reports WHERE is_report = 1")["n"]
         not_reports = store.one("SELECT COUNT(*) AS n FROM reports WHERE is_report = 0")["n"]
     rules = Counter(f["rule"] for f in findings)

@@ -12,6 +12,7 @@ import click
 
 from nianbao import intake
 from nianbao.cli import parse_settings
+from nianbao.storage import exports
 
 DEFAULT_DB = "nianbao.db"
 _db_option = click.option(
@@ -195,7 +196,7 @@ def export(
 
             rows = export_noncompliant(store, year=year, status=status, region=region)
         elif what == "reports":
-            rows = store.export_reports(
+            rows = exports.export_reports(store,
                 year=year,
                 agency=agency,
                 rule=rule,
@@ -204,7 +205,7 @@ def export(
                 region=region,
             )
         else:
-            rows = store.export_findings(
+            rows = exports.export_findings(store,
                 year=year, agency=agency, rule=rule, severity=severity, active_only=not include_all,
                 region=region,
             )
