@@ -15,6 +15,7 @@ from typing import Any
 
 from nianbao.crawler import settings as default_settings
 from nianbao.crawler.journal import CLOSED, RUNNING, previous_state, set_state
+from nianbao.crawler.spiders.portal import PortalSpider
 from nianbao.intake.sites import Site
 
 SCRAPY_JOB_FILES = ("requests.seen", "requests.queue", "spider.state")
@@ -108,7 +109,6 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
 
-    from nianbao.crawler.spiders.portal import PortalSpider
 
     settings = default_settings.build(overrides)
     settings["NIANBAO_DB"] = str(db)

@@ -8,7 +8,9 @@ from typing import Any
 
 from nianbao.crawler import settings as default_settings
 from nianbao.crawler.runner import CrawlResult, portal_stats
+from nianbao.distributed.keys import connect
 from nianbao.distributed.settings import redis_overrides
+from nianbao.distributed.spider import SharedPortalSpider
 
 
 def run_distributed_crawl(
@@ -20,8 +22,6 @@ def run_distributed_crawl(
 ) -> CrawlResult:
     from scrapy.crawler import CrawlerProcess
 
-    from nianbao.distributed.keys import connect
-    from nianbao.distributed.spider import SharedPortalSpider
 
     connect(redis_url)  # a clear error before Scrapy starts
     settings = default_settings.build(overrides)

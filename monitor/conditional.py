@@ -24,6 +24,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from nianbao.storage.store import Store
+
 log = logging.getLogger(__name__)
 
 MARKER = "X-Nianbao-Not-Modified"
@@ -62,8 +64,6 @@ class _StoreUser:
     @property
     def store(self):
         if self._store is None:
-            from nianbao.storage.store import Store
-
             self._store = Store(self.db)
         return self._store
 

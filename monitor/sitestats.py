@@ -17,6 +17,8 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from nianbao.storage.store import Store, loads
+
 log = logging.getLogger(__name__)
 
 
@@ -89,7 +91,6 @@ class SiteStatsMiddleware:
         portals = getattr(spider, "portals", None)
         if run_id is None or not portals:
             return
-        from nianbao.storage.store import Store, loads
 
         stats = self.crawler.stats.get_stats()
         with Store(self.crawler.settings.get("NIANBAO_DB")) as store:

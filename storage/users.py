@@ -12,6 +12,8 @@ import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
 
+from nianbao.storage.store import now_iso
+
 if TYPE_CHECKING:
     from nianbao.storage.store import Store
 
@@ -52,7 +54,6 @@ _DUMMY = hash_password("nianbao-dummy-password", salt=b"\0" * 16)
 
 def add_user(store: Store, name: str, password: str, role: str) -> int:
     """Create an account (or reset an existing one's password and role); returns its id."""
-    from nianbao.storage.store import now_iso
 
     name = name.strip()
     if not name:
@@ -82,7 +83,6 @@ def get_user(store: Store, name: str) -> dict[str, Any] | None:
 
 def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | None:
     """The account if the password is right (and records the login time), else None."""
-    from nianbao.storage.store import now_iso
 
     row = store.one(
         "SELECT id, name, role, password_hash FROM users WHERE name = ? AND disabled = 0", (name.strip(),)
@@ -103,7 +103,6 @@ def list_users(store: Store) -> list[dict[str, Any]]:
 
 def secret(store: Store, name: str = "session_key") -> str:
     """A random secret generated on first use and kept in the database (so per database)."""
-    from nianbao.storage.store import now_iso
 
     row = store.one("SELECT value FROM app_secrets WHERE name = ?", (name,))
     if row:

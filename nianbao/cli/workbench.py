@@ -7,6 +7,10 @@ import sys
 
 import click
 
+from nianbao.storage import users as user_store
+from nianbao.storage.store import Store
+from nianbao.workbench.app import create_app
+
 _db_option = click.option(
     "--db",
     "db_path",
@@ -26,7 +30,6 @@ def serve(db_path: str, host: str, port: int, secure_cookies: bool) -> None:
     """Run the review workbench (web pages in Chinese) over a database."""
     import uvicorn
 
-    from nianbao.workbench.app import create_app
 
     app = create_app(db_path, secure_cookies=secure_cookies)
     n = app.state.store.one("SELECT COUNT(*) AS n FROM users")["n"]
@@ -48,8 +51,6 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(name: str, db_path: str, role: str, password_stdin: bool) -> None:
     """Create an account (or reset its password and role)."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -67,8 +68,6 @@ def users_add(name: str, db_path: str, role: str, password_stdin: bool) -> None:
 @_db_option
 def users_list(db_path: str) -> None:
     """List accounts."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
 
     with Store(db_path) as store:
         for u in user_store.list_users(store):
