@@ -86,8 +86,7 @@ class SiteStatsMiddleware:
         return None
 
     def spider_closed(self, spider, reason: str = "") -> None:
-        pipe = getattr(self.crawler, "nianbao_pipeline", None)
-        run_id = getattr(pipe, "run_id", None)
+        run_id = self.crawler.stats.get_value("nianbao/run_id")
         portals = getattr(spider, "portals", None)
         if run_id is None or not portals:
             return

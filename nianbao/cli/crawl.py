@@ -13,6 +13,7 @@ from nianbao.cli import parse_settings
 from nianbao.cli.distributed import crawl_with_redis
 from nianbao.crawler.runner import run_crawl
 from nianbao.intake.sites import SiteListError, load_sites
+from nianbao.monitor.addon import MonitorAddon
 from nianbao.sandbox.demo import run_demo
 
 DEFAULT_DB = "nianbao.db"
@@ -121,6 +122,7 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
     if redis_url:
         return crawl_with_redis(sites_file, redis_url, overrides)
     # --- end of hook ---
+    overrides["ADDONS"] = {MonitorAddon: 100}
     jobdir = jobdir or db_path + ".job"
     progress = None if quiet else Progress()
     click.echo(f"开始抓取 {len(sites)} 个机构的站点 → {db_path}", err=True)
