@@ -1,4 +1,4 @@
-"""``nianbao serve`` (the workbench) and ``nianbao users add``: thin wrappers over the library."""
+"""``nianbao serve`` (the workbench) and ``nianbao users add/list/disable/enable/events``: thin wrappers."""
 
 from __future__ import annotations
 
@@ -75,3 +75,46 @@ def users_list(db_path: str) -> None:
             state = "（已停用）" if u["disabled"] else ""
             click.echo(f"{u['name']}\t{user_store.ROLES.get(u['role'], u['role'])}{state}\t"
                        f"上次登录 {u['last_login_at'] or '—'}")
+
+
+@users.command("disable")
+@click.argument("name")
+@_db_option
+def users_disable(name: str, db_path: str) -> None:
+    """Disable an account: it can no longer log in and its sessions end at once."""
+    from nianbao.storage import users as user_store
+    from nianbao.storage.store import Store
+
+    with Store(db_path) as store:
+        if not user_store.set_disabled(store, name, True):
+            raise click.ClickException(f"没有名为 {name} 的账号")
+    click.echo(f"已停用账号 {name}，其所有登录会话已结束；数据库 {db_path}")
+
+
+@users.command("enable")
+@click.argument("name")
+@_db_option
+def users_enable(name: str, db_path: str) -> None:
+    """Enable a disabled account again."""
+    from nianbao.storage import users as user_store
+    from nianbao.storage.store import Store
+
+    with Store(db_path) as store:
+        if not user_store.set_disabled(store, name, False):
+            raise click.ClickException(f"没有名为 {name} 的账号")
+    click.echo(f"已启用账号 {name}；数据库 {db_path}")
+
+
+@users.command("events")
+@_db_option
+@click.option("--user", "user_name", help="Only this account.")
+@click.option("--limit", default=50, show_default=True, type=int, help="How many recent events.")
+def users_events(db_path: str, user_name: str | None, limit: int) -> None:
+    """Show recent login events: successes, wrong passwords, throttling, locks, session ends."""
+    from nianbao.storage import users as user_store
+    from nianbao.storage.store import Store
+
+    with Store(db_path) as store:
+        for e in user_store.auth_events(store, limit=limit, user_name=user_name):
+            click.echo(f"{e['at']}\t{user_store.EVENT_LABELS.get(e['event'], e['event'])}\t{e['user_name'] or '—'}\t"
+                       f"{e['client'] or '—'}\t{e['detail'] or ''}".replace("\n", " "))
