@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import time
@@ -230,8 +231,9 @@ class WorkbenchSecurity:
             if changed or now - row["last_seen"] >= self.settings.touch_seconds:
                 user_store.touch_session(self.store, row["id"], data=data if changed else None, now=now)
         if new_token is not None:
+            # the server decides when a session ends; the cookie just outlives it
             headers.append("set-cookie", _set_cookie(SESSION_COOKIE, new_token, secure=secure,
-                                                     max_age=int(self.settings.absolute_seconds)))  # fmt: skip
+                                                     max_age=math.ceil(self.settings.absolute_seconds) + 60))  # fmt: skip
         elif scope.get("nianbao.clear_session") and scope["method"] in UNSAFE_METHODS:
             headers.append("set-cookie", _set_cookie(SESSION_COOKIE, "", max_age=0, secure=secure))
         if scope.get("nianbao.new_login_cookie"):
