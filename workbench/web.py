@@ -55,7 +55,9 @@ class SecurityHeaders:
                 if "x-frame-options" not in headers:
                     headers["X-Frame-Options"] = "DENY"
                 headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
+                # nothing leaves for other sites; same-origin requests keep Referer and, above
+                # all, a real Origin on POSTs (under no-referrer browsers send "Origin: null")
+                headers["Referrer-Policy"] = "same-origin"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
             await send(message)
 
