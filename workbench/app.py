@@ -60,7 +60,11 @@ def create_app(db_path: str | os.PathLike, *, secure_cookies: bool = False,
     if secure_cookies:
         settings = replace(settings, secure_cookies=True)
     store = Store(db_path)
-    key = session_key(db_path)
+    try:
+        key = session_key(db_path)
+    except BaseException:
+        store.close()
+        raise
     app = Starlette(
         routes=routes(),
         middleware=[

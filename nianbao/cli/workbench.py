@@ -21,14 +21,27 @@ _db_option = click.option(
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only.")
-def serve(db_path: str, host: str, port: int, secure_cookies: bool) -> None:
-    """Run the review workbench (web pages in Chinese) over a database."""
+@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only (and HSTS).")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="Reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable; "
+                   "also $NIANBAO_TRUSTED_PROXIES).")  # fmt: skip
+def serve(db_path: str, host: str, port: int, secure_cookies: bool, trusted_proxies: tuple[str, ...]) -> None:
+    """Run the review workbench (web pages in Chinese) over a database.
+
+    Session timeouts and login throttling come from NIANBAO_SESSION_* and NIANBAO_LOGIN_*
+    environment variables; the signing key from NIANBAO_SECRET_KEY or the key file DB.key.
+    """
     import uvicorn
 
     from nianbao.workbench.app import create_app
+    from nianbao.workbench.sessions import SecuritySettings
 
-    app = create_app(db_path, secure_cookies=secure_cookies)
+    try:
+        settings = SecuritySettings.from_env()
+        settings = SecuritySettings.from_env(trusted_proxies=settings.trusted_proxies | frozenset(trusted_proxies))
+        app = create_app(db_path, secure_cookies=secure_cookies, settings=settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     n = app.state.store.one("SELECT COUNT(*) AS n FROM users")["n"]
     if n == 0:
         click.echo("提示：还没有任何账号，请先运行 nianbao users add NAME --role reviewer", err=True)
