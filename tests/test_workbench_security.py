@@ -184,10 +184,10 @@ def test_password_change_ends_every_other_session(server):
 
 
 def test_disabled_accounts_session_dies(server):
-    from nianbao.cli.workbench import users as users_cli
+    from nianbao.cli import main
 
     c = login(server, "erin", "10.5.0.1")
-    result = CliRunner().invoke(users_cli, ["disable", "erin", "--db", str(server["db"])])
+    result = CliRunner().invoke(main, ["users", "disable", "erin", "--db", str(server["db"])])
     assert result.exit_code == 0, result.output
     assert "已停用" in result.output
     assert not logged_in(c)
