@@ -257,13 +257,18 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 
+MAX_EVENTS = 100_000  # auth_events keeps the newest this many (an attack must not fill the disk)
+
+
 def log_event(store: Store, event: str, user_name: str | None, client: str | None, detail: str | None) -> None:
     at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     with store.transaction():
-        store.conn.execute(
+        cur = store.conn.execute(
             "INSERT INTO auth_events (at, event, user_name, client, detail) VALUES (?, ?, ?, ?, ?)",
-            (at, event, (user_name or "")[:100] or None, client, detail),
+            (at, event, (user_name or "")[:100] or None, client, (detail or "")[:500] or None),
         )
+        if cur.lastrowid and cur.lastrowid % 1000 == 0:
+            store.conn.execute("DELETE FROM auth_events WHERE id <= ?", (cur.lastrowid - MAX_EVENTS,))
 
 
 def auth_events(store: Store, *, limit: int = 200, user_name: str | None = None) -> list[dict[str, Any]]:
@@ -302,6 +307,13 @@ def record_failure(store: Store, keys: dict[str, int], *, lock_seconds: float,
     now = time.time() if now is None else now
     locked = []
     with store.transaction():
+        # counts that have run out (no lock, last failure older than the window) are forgotten, so
+        # made-up account names do not pile up
+        store.conn.execute(
+            "DELETE FROM login_throttle WHERE (locked_until IS NULL OR locked_until < ?) AND "
+            "(last_failure IS NULL OR last_failure < ?)",
+            (now, now - lock_seconds),
+        )
         for key, limit in keys.items():
             store.conn.execute(
                 """INSERT INTO login_throttle (key, failures, last_failure) VALUES (?, 1, ?)

@@ -162,3 +162,13 @@ def test_throttle_delay_doubles_then_locks_and_counts_decay(db):
     users.record_success(store, ["user:x"])
     assert store.one("SELECT COUNT(*) AS n FROM login_throttle WHERE key = 'user:x'")["n"] == 0
     store.close()
+
+
+def test_stale_throttle_counts_are_forgotten(db):
+    store = Store(db)
+    for i in range(50):  # made-up names, one failure each
+        users.record_failure(store, {f"user:nobody{i}": 5}, lock_seconds=60, now=1000.0 + i)
+    assert store.one("SELECT COUNT(*) AS n FROM login_throttle")["n"] == 50
+    users.record_failure(store, {"user:x": 5}, lock_seconds=60, now=1075.0)  # nobody0..14 have run out
+    assert store.one("SELECT COUNT(*) AS n FROM login_throttle")["n"] == 36
+    store.close()
