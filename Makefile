@@ -22,7 +22,7 @@ demo: setup
 	$(VENV)/bin/nianbao demo
 
 test: setup
-	$(VENV)/bin/ruff check .
+	$(MAKE) lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 	$(PY) -m bench.evaluate
 
@@ -31,6 +31,7 @@ test-fast: venv
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	PY=$(PY) scripts/lint-imports
 
 docs: venv
 	$(PY) -m nianbao.cli.docs docs/cli.md

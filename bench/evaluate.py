@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nianbao.rules.registry import audit
+
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED_DIR = ROOT / "tests" / "data" / "expected"
 MINIMUMS = Path(__file__).with_name("evaluate_minimums.json")
@@ -263,12 +265,7 @@ def score_case(case: Case, res: Result, audit: Callable | None) -> None:
                 res.problems.append(f"{case.name}: false finding {f.rule} at {f.where}: {f.message}")
 
 
-def _audit_function() -> Callable | None:
-    try:
-        importlib.import_module("nianbao.rules.checks")  # registers the rules
-        from nianbao.rules.registry import audit
-    except ImportError:
-        return None
+def _audit_function() -> Callable:
     return audit
 
 

@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from nianbao.rules.registry import audit
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 200.0
 
@@ -60,15 +62,8 @@ def _corpus() -> dict[str, list[tuple[str, bytes]]]:
     return {k: v for k, v in docs.items() if v}
 
 
-def _audit() -> Callable | None:
-    try:
-        import nianbao.rules.checks  # noqa: F401
-        from nianbao.rules.registry import audit
-
-        return audit
-    except ImportError:
-        print("note: nianbao.rules.checks not available; timing reading only", file=sys.stderr)
-        return None
+def _audit() -> Callable:
+    return audit
 
 
 def _once(docs: list[tuple[str, bytes]], audit: Callable | None) -> None:

@@ -31,6 +31,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from nianbao.intake.sites import Portal, Site
+from nianbao.regions.registry import registry
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,6 @@ class SiteAccessMiddleware:
         if self._by_portal is None:
             portals: Iterable[Portal] = getattr(self.crawler.spider, "portals", None) or []
             try:
-                from nianbao.regions.registry import registry
-
                 reg = registry()
             except Exception as exc:  # noqa: BLE001 - no registry: plain requests everywhere
                 log.warning("行政区划登记表无法加载，不使用站点访问提示：%s", exc)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections import Counter, defaultdict, deque
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
 from twisted.internet import threads
 
 from nianbao import intake
+from nianbao.crawler.signals import report_stored
 from nianbao.intake.assemble import disguised
 from nianbao.intake.attribution import Places, site_for_url
 from nianbao.intake.items import ReportItem
@@ -29,7 +29,17 @@ from nianbao.storage.store import Store
 
 log = logging.getLogger(__name__)
 
-STORED_REPORTS_KEPT = 1000  # CrawlResult.reports: the crawl's last reports, not all of them
+PORTAL_COUNTS = ("documents", "reports", "not_reports", "findings")
+
+
+def portal_counts(stats: dict[str, Any]) -> dict[int, dict[str, int]]:
+    """Per-portal figures of the store pipeline, from the crawl's stats (``nianbao/<figure>/<portal>``)."""
+    out: dict[int, dict[str, int]] = {}
+    for key, value in stats.items():
+        parts = key.split("/")
+        if len(parts) == 3 and parts[0] == "nianbao" and parts[1] in PORTAL_COUNTS and parts[2].isdigit():
+            out.setdefault(int(parts[2]), {})[parts[1]] = value
+    return out
 
 
 def make_pool(workers: int):
@@ -58,10 +68,6 @@ class StorePipeline:
             workers = min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
         self.pool = make_pool(int(workers))
         self.run_id: int | None = None
-        self.per_portal: dict[int, Counter] = defaultdict(Counter)
-        # soak fix: the last reports only (a summary); every report is in the store, and an unbounded
-        # list grew ~0.45 KB per report for the whole crawl (~27 MB per 60,000 reports)
-        self.stored_reports: deque[dict[str, Any]] = deque(maxlen=STORED_REPORTS_KEPT)
         self.started = time.monotonic()
         self._places: Places | None = None
         self.rule_settings = intake.rule_settings(crawler.settings.copy_to_dict())
@@ -78,9 +84,7 @@ class StorePipeline:
         db = crawler.settings.get("NIANBAO_DB")
         if not db:
             raise NotConfigured("NIANBAO_DB is not set")
-        pipe = cls(crawler, db)
-        crawler.nianbao_pipeline = pipe  # the CLI's progress line reads its counters
-        return pipe
+        return cls(crawler, db)
 
     @property
     def spider(self):
@@ -89,6 +93,7 @@ class StorePipeline:
     def open_spider(self) -> None:
         params = {"sites": len(self.spider.sites), "portals": len(self.spider.portals)}
         self.run_id = self.crawler.settings.getint("NIANBAO_RUN_ID") or self.store.start_run("crawl", params)
+        self.crawler.stats.set_value("nianbao/run_id", self.run_id)  # monitor's components and the runner read it
         for site in self.spider.sites:
             try:
                 self.store.upsert_site(
@@ -101,8 +106,8 @@ class StorePipeline:
         stats = dict(self.crawler.stats.get_stats())
         clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         errors = getattr(self.spider, "errors", None) or {}  # reliability: failures with their URL
-        for i in sorted(set(self.per_portal) | set(errors)):
-            counts = self.per_portal.get(i, Counter())
+        for i in sorted(set(portal_counts(stats)) | set(errors)):
+            counts = portal_counts(stats).get(i, {})
             portal = self.spider.portals[i]
             figures: dict[str, Any] = dict(counts)
             if errors.get(i):
@@ -133,7 +138,7 @@ class StorePipeline:
                 log.error("文档 %s 无法保存：%s", doc.url, exc)
                 ref = None
             refs.append(ref)
-        self.per_portal[item.portal]["documents"] += len(item.documents)
+        self.crawler.stats.inc_value(f"nianbao/documents/{item.portal}", len(item.documents))
         usable = [(d, r) for d, r in zip(item.documents, refs, strict=True) if r is not None and r.version_id]
         if not usable:
             return item
@@ -203,14 +208,14 @@ class StorePipeline:
         doc, report, ref = readings[got.index]
         intake.save(self.store, got, version_id=ref.version_id, agency_hint=hint.agency if hint else None,
                     run_id=self.run_id)  # fmt: skip
-        counts = self.per_portal[item.portal]
+        stats = self.crawler.stats
         if report.is_report:
-            counts["reports"] += 1
-            counts["findings"] += len(report.findings)
-            self.crawler.stats.inc_value("nianbao/reports")
-            self.stored_reports.append(
-                {"agency": report.agency, "year": report.year, "url": doc.url, "published": report.published}
-            )
+            stats.inc_value(f"nianbao/reports/{item.portal}")
+            stats.inc_value(f"nianbao/findings/{item.portal}", len(report.findings))
+            stats.inc_value("nianbao/reports")
+            self.crawler.signals.send_catch_log(
+                signal=report_stored, agency=report.agency, year=report.year, url=doc.url, published=report.published
+            )  # fmt: skip
         else:
-            counts["not_reports"] += 1
-            self.crawler.stats.inc_value("nianbao/not_reports")
+            stats.inc_value(f"nianbao/not_reports/{item.portal}")
+            stats.inc_value("nianbao/not_reports")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,9 @@ from typing import Any
 
 from nianbao.crawler import settings as default_settings
 from nianbao.crawler.journal import CLOSED, RUNNING, previous_state, set_state
+from nianbao.crawler.pipelines import portal_counts
+from nianbao.crawler.signals import report_stored
+from nianbao.crawler.spiders.portal import PortalSpider
 from nianbao.intake.sites import Site
 
 SCRAPY_JOB_FILES = ("requests.seen", "requests.queue", "spider.state")
@@ -71,13 +75,16 @@ def prepare_jobdir(jobdir: str | Path, resume: bool) -> bool:
     return state is not None
 
 
+STORED_REPORTS_KEPT = 1000  # CrawlResult.reports: the crawl's last reports, not all of them
+
+
 def portal_stats(crawler) -> list[PortalStats]:
     spider = crawler.spider
-    pipe = getattr(crawler, "nianbao_pipeline", None)
     stats = crawler.stats.get_stats()
+    per_portal = portal_counts(stats)
     out = []
     for i, portal in enumerate(spider.portals if spider is not None else []):
-        counts = pipe.per_portal.get(i, {}) if pipe is not None else {}
+        counts = per_portal.get(i, {})
         out.append(
             PortalStats(
                 url=portal.url,
@@ -108,7 +115,6 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import task
 
-    from nianbao.crawler.spiders.portal import PortalSpider
 
     settings = default_settings.build(overrides)
     settings["NIANBAO_DB"] = str(db)
@@ -120,6 +126,14 @@ def run_crawl(
     settings.setdefault("LOG_INSTALL_ROOT_HANDLER", True)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(PortalSpider)
+    # the crawl's last reports (a summary: every report is in the store; an unbounded list grew
+    # ~0.45 KB per report for the whole crawl, ~27 MB per 60,000 reports)
+    stored: deque[dict[str, Any]] = deque(maxlen=STORED_REPORTS_KEPT)
+
+    def on_report(agency=None, year=None, url=None, published=None, **_) -> None:
+        stored.append({"agency": agency, "year": year, "url": url, "published": published})
+
+    crawler.signals.connect(on_report, signal=report_stored, weak=False)
     kwargs: dict[str, Any] = {}
     if sites is not None:
         kwargs["sites"] = sites
@@ -153,13 +167,12 @@ def run_crawl(
     if jobdir is not None:
         set_state(jobdir, CLOSED)
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    pipe = getattr(crawler, "nianbao_pipeline", None)
     return CrawlResult(
         stats=stats,
         portals=portal_stats(crawler),
         seconds=seconds,
-        run_id=pipe.run_id if pipe else None,
-        reports=list(pipe.stored_reports) if pipe else [],
+        run_id=stats.get("nianbao/run_id"),
+        reports=list(stored),
         problems=list(getattr(crawler.spider, "problems", []) or []),
         resumed=resumed,
     )

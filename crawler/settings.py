@@ -63,10 +63,11 @@ DOWNLOADER_MIDDLEWARES = {
     "nianbao.crawler.middlewares.CrawlDelayMiddleware": 120,
     "nianbao.crawler.access.SiteAccessMiddleware": 600,  # registry hints: mobile UA, http<->https, browser first
     "nianbao.crawler.middlewares.RenderMiddleware": 650,
-    "nianbao.monitor.conditional.ConditionalRequestMiddleware": 840,  # ETag/Last-Modified re-crawls (monitor)
-    "nianbao.monitor.sitestats.SiteStatsMiddleware": 860,  # per-site figures and health in run_sites (monitor)
 }
-ITEM_PIPELINES = {"nianbao.monitor.conditional.UnchangedReportPipeline": 250, "nianbao.crawler.pipelines.StorePipeline": 300}
+ITEM_PIPELINES = {"nianbao.crawler.pipelines.StorePipeline": 300}
+# Add-ons plug other parts into a crawl (the CLI enables them): nianbao.monitor.addon.MonitorAddon,
+# nianbao.distributed.addon.DistributedAddon.
+ADDONS: dict[str, int] = {}
 EXTENSIONS = {"scrapy.extensions.telnet.TelnetConsole": None}
 
 # nianbao's own knobs (documented defaults)

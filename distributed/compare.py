@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nianbao.storage.store import Store
+
 
 def snapshot(db: str | Path) -> dict[str, Any]:
     """{"reports": {(agency, year, url)}, "cells": {(agency, year, url): {(tbl,row,col): (value,status)}},
     "findings": {(agency, year, url): sorted rules}} over stored annual reports."""
-    from nianbao.storage.store import Store
 
     with Store(db) as s:
         rows = s.query(

@@ -8,7 +8,9 @@ from typing import Any
 
 from nianbao.crawler import settings as default_settings
 from nianbao.crawler.runner import CrawlResult, portal_stats
-from nianbao.distributed.settings import redis_overrides
+from nianbao.distributed.addon import DistributedAddon
+from nianbao.distributed.keys import connect
+from nianbao.distributed.spider import SharedPortalSpider
 
 
 def run_distributed_crawl(
@@ -20,12 +22,13 @@ def run_distributed_crawl(
 ) -> CrawlResult:
     from scrapy.crawler import CrawlerProcess
 
-    from nianbao.distributed.keys import connect
-    from nianbao.distributed.spider import SharedPortalSpider
 
     connect(redis_url)  # a clear error before Scrapy starts
     settings = default_settings.build(overrides)
-    settings.update(redis_overrides(redis_url, job, settings))
+    settings["NIANBAO_REDIS_URL"] = redis_url
+    if job:
+        settings["NIANBAO_REDIS_JOB"] = job
+    settings["ADDONS"] = {**dict(settings.get("ADDONS") or {}), DistributedAddon: 500}
     settings.setdefault("LOG_INSTALL_ROOT_HANDLER", True)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(SharedPortalSpider)

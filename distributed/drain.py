@@ -26,6 +26,7 @@ from nianbao import intake
 from nianbao.distributed import codec
 from nianbao.distributed.frontier import frontier_done
 from nianbao.distributed.keys import STORE_GROUP, Keys, clean_job
+from nianbao.distributed.remaining import remaining
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +229,6 @@ class Drainer:
         The crawl first (crawlers only add entries), then everything else in one atomic count
         (:func:`nianbao.distributed.remaining.remaining`): a parse job requeued after its worker died is
         never missed between two separate reads."""
-        from nianbao.distributed.remaining import remaining
 
         done, why = frontier_done(self.server, self.keys.job)
         if not done:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from nianbao.crawler.middlewares import CrawlDelayMiddleware
 from nianbao.distributed.keys import Keys, clean_job, connect
 
 # KEYS[1] bucket; ARGV rate (tokens/s), burst; returns 0 (token taken) or ms to wait
@@ -57,8 +58,6 @@ class SharedHostThrottle:
                    s.getfloat("NIANBAO_HOST_BURST", 2.0))  # fmt: skip
 
     def _crawl_delay(self, host: str) -> float:
-        from nianbao.crawler.middlewares import CrawlDelayMiddleware
-
         for mw in getattr(self.crawler.engine.downloader.middleware, "middlewares", ()):
             if isinstance(mw, CrawlDelayMiddleware):
                 return mw.delays.get(host, 0.0)

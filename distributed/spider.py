@@ -14,7 +14,7 @@ import scrapy
 from nianbao.crawler import discovery as disc
 from nianbao.crawler.spiders.portal import PortalSpider
 from nianbao.distributed.frontier import Frontier
-from nianbao.distributed.keys import Keys, clean_job
+from nianbao.distributed.keys import Keys, clean_job, connect
 from nianbao.distributed.sink import ItemSink
 from nianbao.intake.items import ReportItem
 
@@ -47,7 +47,6 @@ class SharedPortalSpider(PortalSpider):
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        from nianbao.distributed.keys import connect
 
         s = crawler.settings
         spider.redis = connect(s.get("REDIS_URL"))

@@ -20,6 +20,10 @@ import time
 from rq import SimpleWorker
 from rq.worker import WorkerStatus
 
+from nianbao.distributed.frontier import frontier_done
+from nianbao.distributed.keys import Keys, clean_job
+from nianbao.distributed.remaining import remaining
+
 log = logging.getLogger(__name__)
 
 
@@ -73,9 +77,6 @@ def run_worker(server, job: str | None = None, *, until_done: bool = False, burs
     """Work parse jobs; returns the number of jobs this process ran."""
     from rq import Queue
 
-    from nianbao.distributed.frontier import frontier_done
-    from nianbao.distributed.keys import Keys, clean_job
-    from nianbao.distributed.remaining import remaining
 
     keys = Keys(clean_job(job))
     queue = Queue(keys.rq_queue, connection=server)

@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 
 from nianbao.intake.sites import Site
 from nianbao.parsers.metadata import plausible_agency_name
+from nianbao.regions.names import name_kind
+from nianbao.regions.registry import registry
+from nianbao.rules.deadlines import publisher_kind
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +209,6 @@ class Placement:
 
 def _load_registry():
     try:
-        from nianbao.regions.registry import registry
-
         return registry()
     except Exception as exc:  # noqa: BLE001 - no registry data: agencies keep the site list's facts only
         log.warning("行政区划登记表无法加载，机构地区仅取自站点列表：%s", exc)
@@ -246,9 +247,6 @@ class Places:
         return region.code if region is not None else (ref if re.fullmatch(r"\d{6}", ref) else None)
 
     def _kind(self, name: str, level: str | None) -> str | None:
-        from nianbao.regions.names import name_kind
-        from nianbao.rules.deadlines import publisher_kind
-
         if level and (kind := publisher_kind(None, level)):
             return kind
         return name_kind(name, self.registry.is_region_name if self.registry is not None else None)

@@ -24,6 +24,8 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from nianbao.storage.store import Store
+
 log = logging.getLogger(__name__)
 
 MARKER = "X-Nianbao-Not-Modified"
@@ -62,8 +64,6 @@ class _StoreUser:
     @property
     def store(self):
         if self._store is None:
-            from nianbao.storage.store import Store
-
             self._store = Store(self.db)
         return self._store
 
@@ -162,8 +162,7 @@ class UnchangedReportPipeline(_StoreUser):
         known = [self.store.last_fetch(d.url) for d in docs]
         if not any(k and k["has_report"] for k in known):
             return item  # never read (e.g. the parser failed last time): let the store pipeline try again
-        pipe = getattr(self.crawler, "nianbao_pipeline", None)
-        run_id = getattr(pipe, "run_id", None)
+        run_id = self.crawler.stats.get_value("nianbao/run_id")
         spider = self.crawler.spider
         site = spider.portals[item.portal].url if spider is not None and hasattr(spider, "portals") else None
         for d in docs:

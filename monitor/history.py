@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from nianbao.model import Report
+from nianbao.rules.deadlines import publisher_kind
+from nianbao.storage.store import to_date
 
 
 @dataclass(frozen=True)
@@ -149,8 +151,6 @@ class StoreHistory:
         return self._cache[report_id]
 
     def _stored(self, row: dict) -> StoredReport:
-        from nianbao.storage.store import to_date
-
         return StoredReport(self._load(row["id"]), row["agency"], row["year"], report_id=row["id"],
                             document=row.get("url"), version=row.get("version") or 1,
                             fetched_at=row.get("fetched_at"), first_seen=to_date(row.get("first_seen")))
@@ -168,8 +168,6 @@ class StoreHistory:
         for r in rows:
             kind = r["kind"] or r["report_kind"]
             if kind is None:
-                from nianbao.rules.deadlines import publisher_kind
-
                 kind = publisher_kind(r["name"], r["level"])
             r["kind"] = kind
             if kind == "government" and r["region_code"]:

@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nianbao.monitor.audit import audit_store
+from nianbao.monitor.notify import build_digest, known_fingerprints, new_findings, notify
 from nianbao.monitor.plans import Plan
+from nianbao.storage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +45,6 @@ def crawl_command(plan: Plan, sites: os.PathLike | str) -> list[str]:
 def run_plan(plan: Plan, *, now: Callable[[], dt.datetime] | None = None, timeout: float | None = None,
              crawl: bool = True, record_start: bool = True) -> PlanRun:
     """Run ``plan`` once and record it (``plan_state``, a ``monitor`` run with its summary)."""
-    from nianbao.monitor.audit import audit_store
-    from nianbao.monitor.notify import build_digest, known_fingerprints, new_findings, notify
-    from nianbao.storage.store import Store
 
     now = now or (lambda: dt.datetime.now(dt.UTC))
     started = now()

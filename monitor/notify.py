@@ -17,6 +17,7 @@ from typing import Any
 
 from nianbao import labels
 from nianbao.rules.catalog import title as rule_title
+from nianbao.rules.deadlines import publisher_kind
 
 SEVERITY_ZH = labels.SEVERITIES
 
@@ -42,8 +43,6 @@ def region_of(row: dict[str, Any]) -> str:
     """A finding's region: the people's government it belongs to (itself, or its parent)."""
     kind = row.get("kind")
     if kind is None and row.get("agency"):
-        from nianbao.rules.deadlines import publisher_kind
-
         kind = publisher_kind(row["agency"], row.get("level"))
     if kind == "government" or not row.get("parent"):
         return row.get("agency") or "未知地区"

@@ -19,7 +19,9 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from nianbao.monitor.job import run_plan
 from nianbao.monitor.plans import Plan
+from nianbao.storage.store import Store
 
 log = logging.getLogger(__name__)
 UTC = dt.UTC
@@ -73,8 +75,6 @@ Job = Callable[[Plan, dt.datetime, str], object]  # (plan, virtual time, reason:
 
 def default_job(clock: Clock) -> Job:
     def job(plan: Plan, when: dt.datetime, reason: str) -> object:
-        from nianbao.monitor.job import run_plan
-
         return run_plan(plan, now=clock.now, record_start=False)
 
     return job
@@ -94,8 +94,6 @@ class PlanScheduler:
     # -- state through storage -----------------------------------------------------
 
     def last_run(self, plan: Plan) -> dt.datetime | None:
-        from nianbao.storage.store import Store
-
         with Store(plan.db) as store:
             state = store.plan_state(plan.name)
         if not state or not state.get("last_run_at"):
@@ -103,8 +101,6 @@ class PlanScheduler:
         return dt.datetime.fromisoformat(state["last_run_at"])
 
     def _record_start(self, plan: Plan, when: dt.datetime) -> None:
-        from nianbao.storage.store import Store
-
         with Store(plan.db) as store:
             store.set_plan_state(plan.name, last_run_at=when, last_status="running")
 
@@ -121,7 +117,6 @@ class PlanScheduler:
             self.job(plan, when, reason)
         except Exception:  # noqa: BLE001 - one failed run must not stop the scheduler
             log.exception("计划 %s 运行失败", plan.name)
-            from nianbao.storage.store import Store
 
             with Store(plan.db) as store:
                 store.set_plan_state(plan.name, last_status="failed", last_finished_at=self.clock.now())

@@ -17,6 +17,8 @@ from typing import Any
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from nianbao.storage.store import Store, loads
+
 log = logging.getLogger(__name__)
 
 
@@ -84,12 +86,10 @@ class SiteStatsMiddleware:
         return None
 
     def spider_closed(self, spider, reason: str = "") -> None:
-        pipe = getattr(self.crawler, "nianbao_pipeline", None)
-        run_id = getattr(pipe, "run_id", None)
+        run_id = self.crawler.stats.get_value("nianbao/run_id")
         portals = getattr(spider, "portals", None)
         if run_id is None or not portals:
             return
-        from nianbao.storage.store import Store, loads
 
         stats = self.crawler.stats.get_stats()
         with Store(self.crawler.settings.get("NIANBAO_DB")) as store:

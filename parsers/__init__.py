@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nianbao.model import Report
+from nianbao.parsers.dispatch import read_document
 
 __all__ = ["read", "read_path"]
 
@@ -27,7 +28,6 @@ def read(
     ``hints`` may carry what the crawler knows: ``agency`` (from the site list), ``title`` and
     ``link_text`` (from the list page), ``list_date`` (ISO date shown on the list page).
     """
-    from nianbao.parsers.dispatch import read_document
 
     return read_document(data, source, url=url, content_type=content_type, hints=hints or {})
 

@@ -9,28 +9,18 @@ source and the reason.  Nothing here fetches, stores or maps labels.
 from __future__ import annotations
 
 from nianbao.parsers.blocks import Extracted
+from nianbao.parsers.docx_reader import read_docx
+from nianbao.parsers.errors import UnreadableDocument, UnsupportedDocument
+from nianbao.parsers.ocr import read_image
+from nianbao.parsers.office import convert
+from nianbao.parsers.pdf import read_pdf
+from nianbao.parsers.xlsx_reader import read_xlsx
 
 __all__ = ["KINDS", "MAX_BYTES", "UnreadableDocument", "UnsupportedDocument", "extract"]
 
 MAX_BYTES = 100 * 1024 * 1024  # a report is a few MB; anything this large is refused
 IMAGE_KINDS = ("png", "jpeg", "gif", "tiff", "bmp")
 KINDS = ("pdf", "docx", "doc", "wps", "xls", "xlsx", *IMAGE_KINDS)
-
-
-class UnreadableDocument(ValueError):
-    """The document cannot be read: broken, encrypted, oversized, or an unsupported format."""
-
-    def __init__(self, source: str, why: str):
-        self.source = source
-        self.why = why
-        super().__init__(f"{source}: {why}")
-
-
-class UnsupportedDocument(UnreadableDocument):
-    """The format needs a tool that is not installed here (LibreOffice for DOC/WPS/XLS)."""
-
-    def __init__(self, source: str, why: str):
-        super().__init__(source, f"unsupported: {why}")
 
 
 def extract(kind: str, data: bytes, source: str) -> Extracted:
@@ -40,33 +30,19 @@ def extract(kind: str, data: bytes, source: str) -> Extracted:
     if len(data) > MAX_BYTES:
         raise UnreadableDocument(source, f"file too large ({len(data) // 1048576} MB > {MAX_BYTES // 1048576} MB)")
     if kind == "pdf":
-        from nianbao.parsers.pdf import read_pdf
-
         return read_pdf(data, source)
     if kind == "docx":
-        from nianbao.parsers.docx_reader import read_docx
-
         return read_docx(data, source)
     if kind == "xlsx":
-        from nianbao.parsers.xlsx_reader import read_xlsx
-
         return read_xlsx(data, source)
     if kind in ("doc", "wps"):
-        from nianbao.parsers.docx_reader import read_docx
-        from nianbao.parsers.office import convert
-
         out = read_docx(convert(data, source, kind, "docx"), source)
         out.notes.append(f"converted from {kind.upper()} to DOCX by LibreOffice")
         return out
     if kind == "xls":
-        from nianbao.parsers.office import convert
-        from nianbao.parsers.xlsx_reader import read_xlsx
-
         out = read_xlsx(convert(data, source, "xls", "xlsx"), source)
         out.notes.append("converted from XLS to XLSX by LibreOffice")
         return out
     if kind in IMAGE_KINDS:
-        from nianbao.parsers.ocr import read_image
-
         return read_image(data, source)
     raise UnsupportedDocument(source, f"format {kind!r} is not an attachment format")

@@ -11,8 +11,12 @@ import logging
 
 from nianbao.magic import sniff
 from nianbao.model import Report
+from nianbao.parsers import attachments
 from nianbao.parsers.blocks import Extracted
 from nianbao.parsers.encoding import decode
+from nianbao.parsers.html import read_html
+from nianbao.parsers.mapping import map_extracted
+from nianbao.parsers.text import read_text
 
 __all__ = ["extract", "read_document"]
 
@@ -31,18 +35,13 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> tup
     if kind in ("html", "text"):
         text, codec = decode(data, content_type=content_type)
         if kind == "html" or (content_type and "html" in content_type.lower() and "<" in text[:2000]):
-            from nianbao.parsers.html import read_html
-
             # strictly valid UTF-8: lxml parses the bytes faster than the decoded text
             ex = read_html(text, data=data if codec == "utf-8" else None)
         else:
-            from nianbao.parsers.text import read_text
-
             ex = read_text(text)
         if codec not in ("utf-8", "utf-8-sig", "ascii"):
             ex.notes.append(f"decoded as {codec}")
         return kind, ex
-    from nianbao.parsers import attachments  # owned by the attachments part; imported lazily
 
     return kind, attachments.extract(kind, data, source)
 
@@ -67,8 +66,6 @@ def read_document(
         log.debug("reading %s failed", source, exc_info=True)
         return _failed(source, url, f"cannot read: {exc}")
     try:
-        from nianbao.parsers.mapping import map_extracted
-
         report = map_extracted(ex, source, url=url, hints=hints)
     except Exception as exc:  # mapping bugs are reported per document, not raised
         log.warning("mapping %s failed", source, exc_info=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from nianbao.parsers.attachments import UnreadableDocument
 from nianbao.parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import fix_lookalikes, join_cjk
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # all parts together, as declared in the zip directory

@@ -25,7 +25,7 @@ from nianbao.layouts import (
     SIGNED_COLUMNS,
 )
 from nianbao.model import Cell, Report
-from nianbao.parsers import glued
+from nianbao.parsers import classify, glued, metadata
 from nianbao.parsers.blocks import Block, Extracted, GridBlock, TextBlock
 from nianbao.parsers.labels import (
     APPEAL_GROUP_PATTERNS,
@@ -524,7 +524,6 @@ def _labels_text(blocks: list[Block]) -> str:
 
 def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: dict | None = None) -> Report:
     """Build a Report from a reader's blocks (metadata and classification included)."""
-    from nianbao.parsers import classify, metadata
 
     hints = hints or {}
     report = Report(source=source, read_by=ex.read_by, url=url)

@@ -15,9 +15,10 @@ import os
 import threading
 from collections.abc import Iterator, Sequence
 
-from nianbao.parsers.attachments import UnreadableDocument
 from nianbao.parsers.blocks import Block, Extracted, GridCell, TextBlock
+from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import (
+    PAGE_NUMBER,
     Glyph,
     align_continued,
     closing_edges,
@@ -25,6 +26,7 @@ from nianbao.parsers.layout_geom import (
     grid_from_cells,
     group_lines,
     hline,
+    is_real_table,
     paragraphs,
     vline,
 )
@@ -174,7 +176,7 @@ def ocr_page(img, page: int | None = None) -> list[Block]:
                 inside.extend(_split_across(g, verticals))
         origins: dict[int, list[GridCell]] = {}
         grid = grid_from_cells(cells, inside, tol=4.0, page=page, origins=origins)
-        if grid is None or not _is_real_table(grid):
+        if grid is None or not is_real_table(grid):
             used -= {gi for gi, g in enumerate(glyphs) if bbox[0] <= g.cx <= bbox[2] and bbox[1] <= g.cy <= bbox[3]}
             continue
         _recheck_empty(arr, cells, origins)
@@ -196,16 +198,8 @@ def ocr_page(img, page: int | None = None) -> list[Block]:
     return [b for _, b in items if not (isinstance(b, TextBlock) and _page_number(b.text))]
 
 
-def _is_real_table(grid) -> bool:
-    from nianbao.parsers.pdf import _is_real_table as real
-
-    return real(grid)
-
-
 def _page_number(text: str) -> bool:
-    from nianbao.parsers.pdf import _PAGE_NUMBER
-
-    return bool(_PAGE_NUMBER.match(text))
+    return bool(PAGE_NUMBER.match(text))
 
 
 def _skew_angle(arr, max_deg: float = 3.0) -> float:

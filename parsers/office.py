@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from nianbao.parsers.attachments import UnreadableDocument, UnsupportedDocument
+from nianbao.parsers.errors import UnreadableDocument, UnsupportedDocument
 
 TIMEOUT = 120.0  # seconds for one conversion
 

@@ -17,10 +17,11 @@ import re
 import zlib
 from collections import Counter
 
-from nianbao.parsers.attachments import UnreadableDocument
 from nianbao.parsers.blocks import Block, Extracted, GridBlock, GridCell, TextBlock
+from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import (
     HEADING,
+    PAGE_NUMBER,
     Glyph,
     Line,
     align_continued,
@@ -29,12 +30,14 @@ from nianbao.parsers.layout_geom import (
     grid_from_cells,
     group_lines,
     is_heading_line,
+    is_real_table,
     join_cjk,
     join_lines,
     line_is_full,
     paragraph_lines,
     starts_indented,
 )
+from nianbao.parsers.ocr import ocr_pdf_pages
 
 MAX_PAGES = 200
 MAX_STREAM_BYTES = 64 * 1024 * 1024  # one decompressed stream
@@ -54,11 +57,6 @@ _TABLE_SETTINGS = {
 
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _ITEM = re.compile(r"^\s*(?:[（(]?[一二三四五六七八九十\d]+[）)、.．]|第)")
-_PAGE_NUMBER = re.compile(
-    r"^[\s\-—–－~·.]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4}|[-—–－]\s*\d+\s*[-—–－])[\s\-—–－~·.]*$"
-)
-
-
 def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
     """Read a PDF's bytes; raises :class:`UnreadableDocument` when it cannot be opened."""
     import pdfplumber
@@ -110,8 +108,6 @@ def read_pdf(data: bytes, source: str, *, ocr: bool = True) -> Extracted:
             heights.append(float(page.height))
     _drop_running_lines(pages, heights)
     if scans and ocr:
-        from nianbao.parsers.ocr import ocr_pdf_pages
-
         for i, blocks in ocr_pdf_pages(data, scans, source, dpi=OCR_DPI):
             pages[i] = [(0.0, b, None) for b in blocks]
         out.read_by = "ocr"
@@ -345,7 +341,7 @@ def _read_page(page, number: int, source: str, ends: dict[int, tuple[bool, bool]
         x0, top, x1, bottom = bbox
         inside = [g for g in glyphs if x0 <= g.cx <= x1 and top <= g.cy <= bottom]
         grid = grid_from_cells(cells, inside, page=number)
-        if grid is None or not _is_real_table(grid):
+        if grid is None or not is_real_table(grid):
             continue
         taken.append(bbox)
         items.append((top, grid, None))
@@ -392,7 +388,7 @@ class _Marker(TextBlock):
 
 def _page_furniture(ln: Line, height: float) -> bool:
     in_margin = ln.top < 0.12 * height or ln.bottom > 0.88 * height
-    return in_margin and bool(_PAGE_NUMBER.match(ln.text))
+    return in_margin and bool(PAGE_NUMBER.match(ln.text))
 
 
 def _drop_running_lines(pages: list[list[tuple[float, Block, Line | None]]], heights: list[float]) -> None:
@@ -419,12 +415,3 @@ def _drop_running_lines(pages: list[list[tuple[float, Block, Line | None]]], hei
 def grids(extracted: Extracted) -> list[GridBlock]:
     """The grid blocks of an extraction (handy for tests and tools)."""
     return [b for b in extracted.blocks if isinstance(b, GridBlock)]
-
-
-def _is_real_table(grid: GridBlock) -> bool:
-    """A boxed paragraph (one column, long text) is not a table; a short one-cell row (the
-    part of a table a page break cut off, e.g. 第二十条第（一）项) is kept."""
-    width = max((len(r) for r in grid.rows), default=0)
-    if width >= 2:
-        return len({c.text for r in grid.rows for c in r if c.text}) >= 2
-    return 1 <= len(grid.rows) <= 3 and all(0 < len(r[0].text) <= 30 for r in grid.rows)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from nianbao.parsers.attachments import UnreadableDocument
 from nianbao.parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
 from nianbao.parsers.docx_reader import check_zip
+from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import drop_redundant, fix_lookalikes
 
 MAX_CELLS = 200_000  # per sheet (rows x columns of the used range)

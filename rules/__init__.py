@@ -1,9 +1,6 @@
 """Rules: reports (and their history) to findings. See ``docs/domain/rules.md``.
 
-Each rule is a small function registered by name with :func:`rule`; :func:`audit` runs every
-single-report rule.  Rules never fetch, never parse, never store.
+Each single-report rule is a small function listed by its catalog name in
+:mod:`nianbao.rules.registry`, whose :func:`~nianbao.rules.registry.audit` runs them all; the rules
+that need history are in :mod:`nianbao.rules.history`.  Rules never fetch, never parse, never store.
 """
-
-from __future__ import annotations
-
-from nianbao.rules.registry import RULES, AuditContext, audit, rule  # noqa: F401

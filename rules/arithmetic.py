@@ -30,7 +30,7 @@ from nianbao.rules.common import (
     value,
     values,
 )
-from nianbao.rules.registry import AuditContext, rule
+from nianbao.rules.context import AuditContext
 from nianbao.rules.timeliness import report_kind
 
 
@@ -46,7 +46,6 @@ def _nonzero_sum_text(numbers: list[int | float]) -> str:
     return "+".join(fmt(n) for n in shown) + rest
 
 
-@rule("ROW_TOTAL_MISMATCH")
 def row_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     for row in report.applications:
@@ -66,7 +65,6 @@ def row_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-@rule("RESULT_TOTAL_MISMATCH")
 def result_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     if layout is None:
@@ -89,7 +87,6 @@ def result_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding
         )
 
 
-@rule("BALANCE_MISMATCH")
 def balance_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     for col in layouts.APPLICATION_COLUMNS:
         nums = values(report, "applications", [("new", col), ("carried_in", col), ("total", col),
@@ -110,7 +107,6 @@ def balance_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-@rule("APPEAL_TOTAL_MISMATCH")
 def appeal_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     parts = ["upheld", "corrected", "other", "pending"]
     for group, name in layouts.APPEAL_GROUPS.items():
@@ -130,7 +126,6 @@ def appeal_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding
         )
 
 
-@rule("INVALID_VALUE")
 def invalid_value(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     for table, row, col, cell in report.cells():
@@ -186,7 +181,6 @@ def rules_implausible(report: Report, ctx: AuditContext) -> str | None:
     return None  # unknown kind (e.g. a 管委会): do not guess
 
 
-@rule("IMPLAUSIBLE_RULES")
 def implausible_rules(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     if layout is None or "rules" not in report.disclosure:
@@ -215,7 +209,6 @@ def _change_text(previous, change) -> str:
     return f"{fmt(previous)} {sign} {fmt(abs(change))}"
 
 
-@rule("CHANGE_MISMATCH")
 def change_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if layout_of(report) != "2019":
         return

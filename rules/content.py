@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from nianbao.model import Finding, Report
 from nianbao.rules.common import finding, modern
-from nianbao.rules.registry import AuditContext, rule
+from nianbao.rules.context import AuditContext
 from nianbao.rules.timeliness import report_kind
 from nianbao.text import nfkc
 
@@ -39,7 +39,6 @@ def _first_lines(text: str) -> str:
     return "\n".join(lines[:_FIRST_LINES])
 
 
-@rule("WRONG_PERIOD")
 def wrong_period(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     text = full_text(report)
     period = _PERIOD.search(text)
@@ -76,7 +75,6 @@ def wrong_period(report: Report, ctx: AuditContext) -> Iterator[Finding]:
 _FEE = re.compile(r"处理费|收费|免费|(?:收取|产生|缴纳)[^。；，,]{0,12}费")
 
 
-@rule("MISSING_FEE_STATEMENT")
 def missing_fee_statement(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if report.year is None or report.year < 2021:
         return
@@ -107,7 +105,6 @@ def is_peoples_government(report: Report, ctx: AuditContext) -> bool:
     return report_kind(report, ctx) in ("government", "township")
 
 
-@rule("MISSING_ASSESSMENT_RESULTS")
 def missing_assessment_results(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if not modern(report) or not is_peoples_government(report, ctx):
         return

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from nianbao import labels
+from nianbao.regions.names import name_kind
 
 KINDS = ("government", "department", "township")
 KIND_NAMES = labels.PUBLISHER_KINDS
@@ -191,7 +192,7 @@ def parse_rows(text: str, name: str = "<deadlines>", *, user: bool = True) -> li
 
 def packaged() -> Deadlines:
     """The table shipped with nianbao."""
-    text = resources.files("rules").joinpath("data/deadlines.csv").read_text(encoding="utf-8")
+    text = resources.files("nianbao.rules").joinpath("data/deadlines.csv").read_text(encoding="utf-8")
     return Deadlines(parse_rows(text, "rules/data/deadlines.csv", user=False))
 
 
@@ -253,6 +254,5 @@ def publisher_kind(agency_name: str | None, level: str | None = None) -> str | N
     if not agency_name:
         return None
     # one implementation of name -> kind, shared with the regions registry
-    from nianbao.regions.names import name_kind
 
     return name_kind(agency_name)

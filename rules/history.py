@@ -32,8 +32,10 @@ from typing import Any
 
 from nianbao import layouts
 from nianbao.model import Finding, Report
+from nianbao.regions.registry import registry
 from nianbao.rules import settings as rule_settings
-from nianbao.rules.common import COLUMN_LABELS, equal, finding, fmt, plain, value
+from nianbao.rules.common import COLUMN_LABELS, equal, finding, fmt, layout_of, plain, value
+from nianbao.rules.deadlines import KIND_NAMES, deadline_for
 from nianbao.text import nfkc
 
 DEFAULTS: dict[str, Any] = {
@@ -83,7 +85,6 @@ def _hf(stored, f: Finding) -> HistoryFinding:
 
 def due_year(kind: str | None, today: dt.date, grace_days: int, province: str | None = None) -> int | None:
     """The latest report year whose deadline plus grace has passed by ``today``."""
-    from nianbao.rules.deadlines import deadline_for
 
     for year in (today.year - 1, today.year - 2):
         d = deadline_for(kind or "government", year, province)
@@ -99,7 +100,6 @@ def missing_reports(history, today: dt.date, settings: dict | None = None) -> li
     ``missing_report_since``) to the latest due year; for a watched agency with none, the latest
     due year only (when it began reporting is unknown).
     """
-    from nianbao.rules.deadlines import KIND_NAMES, deadline_for
 
     grace = int(setting(settings, "missing_report_grace_days"))
     since = int(setting(settings, "missing_report_since"))
@@ -252,7 +252,6 @@ def carry_over(report: Report, previous: Report) -> list[Finding]:
 
 def stock(report: Report, previous: Report) -> list[Finding]:
     """2021 layout: 现行有效件数 = last year's + 本年制发 − 本年废止 (规章, 行政规范性文件)."""
-    from nianbao.rules.common import layout_of
 
     if layout_of(report) != "2021" or layout_of(previous) != "2021":
         return []
@@ -298,8 +297,6 @@ HIERARCHY_CELLS = [("applications", "new", "total"), ("applications", "total", "
 
 def _registry():
     try:
-        from nianbao.regions.registry import registry
-
         return registry()
     except Exception:  # noqa: BLE001 - no registry data: parent links from the store only
         return None

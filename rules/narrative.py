@@ -31,7 +31,7 @@ from nianbao.model import Finding, Report
 from nianbao.rules import settings
 from nianbao.rules.common import finding, fmt, plain, value
 from nianbao.rules.content import norm
-from nianbao.rules.registry import AuditContext, rule
+from nianbao.rules.context import AuditContext
 from nianbao.rules.timeliness import report_kind
 
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?!\d)|\d+|[零〇一二两三四五六七八九十百千]+)"
@@ -253,7 +253,6 @@ def _sections(report: Report, ctx: AuditContext) -> str:
     return "\n".join(report.sections[k] for k in keys if k in report.sections)
 
 
-@rule("NARRATIVE_MISMATCH")
 def narrative_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     text = _sections(report, ctx)
     if not text:

@@ -1,48 +1,41 @@
-"""Rule registry, the audit context, and :func:`audit`."""
+"""The rule registry, written out: every single-report rule by its catalog name, and :func:`audit`.
+
+No registration by import side effect: a rule runs because it is listed here, in this order.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-
 from nianbao.model import Finding, Report
+from nianbao.rules import arithmetic, content, narrative, structure, timeliness
+from nianbao.rules.context import AuditContext, RuleFunc
 
-RuleFunc = Callable[[Report, "AuditContext"], Iterable[Finding]]
-RULES: dict[str, RuleFunc] = {}
+__all__ = ["RULES", "AuditContext", "RuleFunc", "audit"]
 
-
-@dataclass
-class AuditContext:
-    """What a rule may know beyond the report itself. Every field has a sensible default.
-
-    ``level`` and ``kind`` come from the site list / region registry when known (they beat
-    guessing from the agency name); ``settings`` overrides rule thresholds by name.
-    """
-
-    today: dt.date | None = None
-    level: str | None = None  # province, city, county, township, department
-    kind: str | None = None  # government, department, township (publisher kind for deadlines)
-    province: str | None = None
-    first_seen: dt.date | None = None  # when the crawler first saw the report
-    deadlines: object | None = None  # nianbao.rules.deadlines.Deadlines; None = packaged table
-    settings: dict[str, object] = field(default_factory=dict)
-
-
-def rule(name: str) -> Callable[[RuleFunc], RuleFunc]:
-    """Register a single-report rule under its catalog name (one function may emit several)."""
-
-    def deco(func: RuleFunc) -> RuleFunc:
-        RULES[name] = func
-        return func
-
-    return deco
+RULES: dict[str, RuleFunc] = {
+    "LATE_PUBLICATION": timeliness.late_publication,
+    "DEADLINE_PASSED": timeliness.deadline_passed,
+    "UNKNOWN_PUBLICATION_DATE": timeliness.unknown_publication_date,
+    "MISSING_SECTION": structure.missing_section,
+    "MISSING_TABLE": structure.missing_table,
+    "TABLE_UNREADABLE": structure.table_unreadable,
+    "BLANK_CELLS": structure.blank_cells,
+    "OUTDATED_LAYOUT": structure.outdated_layout,
+    "WRONG_PERIOD": content.wrong_period,
+    "MISSING_FEE_STATEMENT": content.missing_fee_statement,
+    "MISSING_ASSESSMENT_RESULTS": content.missing_assessment_results,
+    "ROW_TOTAL_MISMATCH": arithmetic.row_total_mismatch,
+    "RESULT_TOTAL_MISMATCH": arithmetic.result_total_mismatch,
+    "BALANCE_MISMATCH": arithmetic.balance_mismatch,
+    "APPEAL_TOTAL_MISMATCH": arithmetic.appeal_total_mismatch,
+    "INVALID_VALUE": arithmetic.invalid_value,
+    "IMPLAUSIBLE_RULES": arithmetic.implausible_rules,
+    "CHANGE_MISMATCH": arithmetic.change_mismatch,
+    "NARRATIVE_MISMATCH": narrative.narrative_mismatch,
+}
 
 
 def audit(report: Report, ctx: AuditContext | None = None) -> list[Finding]:
     """Run every single-report rule; return the findings (also set on ``report.findings``)."""
-    import nianbao.rules.checks  # noqa: F401  (registers the rules)
-
     ctx = ctx or AuditContext()
     findings: list[Finding] = []
     if report.is_report:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from nianbao import layouts
 from nianbao.model import Finding, Report
 from nianbao.rules.common import finding, label, layout_of, modern, omitted_total
-from nianbao.rules.registry import AuditContext, rule
+from nianbao.rules.context import AuditContext
 
 TABLE_SECTION = {"disclosure": "2", "applications": "3", "appeals": "4"}
 TABLE_NAMES = {
@@ -36,7 +36,6 @@ def _listing(items: list[str]) -> str:
     return shown + (f"等{len(items)}处" if len(items) > _LIST_MAX else "")
 
 
-@rule("MISSING_SECTION")
 def missing_section(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if not modern(report):
         return
@@ -46,7 +45,6 @@ def missing_section(report: Report, ctx: AuditContext) -> Iterator[Finding]:
                           expected=title, actual=None)
 
 
-@rule("MISSING_TABLE")
 def missing_table(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if not modern(report):
         return
@@ -88,7 +86,6 @@ def _cells_with(report: Report, table: str, status: str) -> list[tuple[str, str,
             for col, cell in cols.items() if cell.status == status]
 
 
-@rule("TABLE_UNREADABLE")
 def table_unreadable(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     for table in TABLE_SECTION:
@@ -105,7 +102,6 @@ def table_unreadable(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-@rule("BLANK_CELLS")
 def blank_cells(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
     for table in TABLE_SECTION:
@@ -123,7 +119,6 @@ def blank_cells(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         )
 
 
-@rule("OUTDATED_LAYOUT")
 def outdated_layout(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if report.year is not None and report.year >= 2021 and report.layout == "2019":
         yield finding(

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from nianbao.model import Finding, Report
 from nianbao.rules import settings
 from nianbao.rules.common import finding
+from nianbao.rules.context import AuditContext
 from nianbao.rules.deadlines import KIND_NAMES, Deadlines, days_late, default_table, publisher_kind
-from nianbao.rules.registry import AuditContext, rule
 
 _SOURCES = {"meta": "网页元数据", "visible": "页面发布时间", "url": "网址日期", "signature": "落款日期",
             "list": "栏目列表日期", "header": "页眉日期"}
@@ -33,7 +33,6 @@ def _date_source(report: Report) -> str:
     return _SOURCES.get(report.published_source or "", report.published_source or "")
 
 
-@rule("LATE_PUBLICATION")
 def late_publication(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if report.published is None or report.year is None:
         return
@@ -52,7 +51,6 @@ def late_publication(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     )
 
 
-@rule("DEADLINE_PASSED")
 def deadline_passed(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if report.published is None or report.year is None:
         return
@@ -72,7 +70,6 @@ def deadline_passed(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     )
 
 
-@rule("UNKNOWN_PUBLICATION_DATE")
 def unknown_publication_date(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     if report.published is not None:
         return

@@ -19,6 +19,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from nianbao.monitor.audit import audit_store
+from nianbao.sandbox.network import generate
+from nianbao.sandbox.server import running
+from nianbao.sandbox.truth import compare
+from nianbao.storage import exports
+from nianbao.storage.store import Store
+
 ARITHMETIC_RULES = ("ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISMATCH", "APPEAL_TOTAL_MISMATCH")
 
 # A simulated network answers in microseconds: no need to ease in (the crawl stays polite per host).
@@ -57,13 +64,10 @@ def crawl_subprocess(sites: Path, db: Path, proxy: str, *, extra: tuple[str, ...
 
 
 def write_exports(db: Path, out: Path) -> dict[str, Path]:
-    from nianbao.storage import exports
-    from nianbao.storage.store import Store
-
     paths = {}
     with Store(db) as store:
-        reports = store.export_reports()
-        findings = store.export_findings()
+        reports = exports.export_reports(store)
+        findings = exports.export_findings(store)
     with open(out / "reports.csv", "w", encoding="utf-8", newline="") as fp:
         exports.write_csv(reports, exports.REPORT_COLUMNS, fp)
     with open(out / "reports.json", "w", encoding="utf-8") as fp:
@@ -78,12 +82,10 @@ def write_exports(db: Path, out: Path) -> dict[str, Path]:
 
 def summarise(db: Path, truth: dict[str, Any]) -> list[str]:
     """Chinese summary of the store, checked against the ground truth."""
-    from nianbao.sandbox.truth import compare
-    from nianbao.storage.store import Store
 
     with Store(db) as store:
-        reports = store.export_reports()
-        findings = store.export_findings()
+        reports = exports.export_reports(store)
+        findings = exports.export_findings(store)
         agencies = store.one("SELECT COUNT(DISTINCT agency) AS n FROM reports WHERE is_report = 1")["n"]
         not_reports = store.one("SELECT COUNT(*) AS n FROM reports WHERE is_report = 0")["n"]
     rules = Counter(f["rule"] for f in findings)
@@ -106,8 +108,6 @@ def summarise(db: Path, truth: dict[str, Any]) -> list[str]:
 
 def history_lines(db: Path, truth: dict[str, Any]) -> list[str]:
     """Run the rules that need history (missing, copied, carry-over …) and say what they found."""
-    from nianbao.monitor.audit import audit_store
-    from nianbao.storage.store import Store
 
     # the simulated network lives in its own time: "today" is the day after its newest report
     dates = [r["published"] for r in truth.get("reports", []) if r.get("published")]
@@ -127,8 +127,6 @@ def history_lines(db: Path, truth: dict[str, Any]) -> list[str]:
 
 def run_demo(data_dir: Path, *, seed: int = 2025, size: int = 30, progress: Any = None) -> list[str]:
     """Generate, serve, crawl, audit, compare, export; returns the summary lines."""
-    from nianbao.sandbox.network import generate
-    from nianbao.sandbox.server import running
 
     started = time.monotonic()
     data_dir.mkdir(parents=True, exist_ok=True)

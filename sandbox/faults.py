@@ -40,6 +40,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from nianbao.sandbox import network as base_network
 from nianbao.sandbox.network import Network, Response
+from nianbao.sandbox.pdf_fast import render_pdf
 from nianbao.sandbox.plan import CountyPlan, ReportPlan
 
 FAULT_KINDS = (
@@ -455,8 +456,6 @@ class FaultyNetwork:
         if k == "pdf_html":
             return Response(200, FAKE_PDF_HTML, {"Content-Type": "application/pdf"})
         if k == "pdf_truncated":
-            from nianbao.sandbox.pdf_fast import render_pdf
-
             agency, year = f.params["agency"], f.params["year"]
             pdf = render_pdf(self.base.report(agency, year))
             return Response(200, pdf[: len(pdf) * 2 // 5], {"Content-Type": "application/pdf"})

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from nianbao.model import Report
-from nianbao.sandbox import pages
+from nianbao.sandbox import office_cache, pages
 from nianbao.sandbox.names import County, real_counties, synthetic_county
 from nianbao.sandbox.plan import TEMPLATES, Column, CountyPlan, DecoyPlan, ReportPlan, deadline, plan_county
 from nianbao.sandbox.render import render_html, render_word
@@ -36,6 +36,8 @@ from nianbao.sandbox.reports import (
     build_report,
     counts_of,
     fold_to_layout,
+    layout_for,
+    report_title,
 )
 
 DEFAULT_SIZE = 30
@@ -433,7 +435,6 @@ class Network:
             got = self._office.get(key)
         if got is not None:
             return got
-        from nianbao.sandbox import office_cache
 
         data = office_cache.render(self.report(r.agency, r.year), ext)
         with self._lock:
@@ -483,8 +484,6 @@ class Network:
         try:
             r = self.report_plan(agency, year)
         except KeyError:
-            from nianbao.sandbox.reports import layout_for, report_title
-
             r = ReportPlan(agency=agency, kind=a.kind, year=year, layout=layout_for(year), defect=defect,
                            published=published, published_source="meta", pub_time="10:00:00", meta=True,
                            visible=published, url_date=None, signed=published, list_date=published, fmt="html",

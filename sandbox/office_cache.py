@@ -14,6 +14,9 @@ import threading
 from pathlib import Path
 
 from nianbao.model import Report
+from nianbao.sandbox import render_office
+from nianbao.sandbox.docx_fast import render_docx
+from nianbao.sandbox.pdf_fast import render_pdf
 
 _LOCK = threading.Lock()  # one LibreOffice conversion at a time (2 shared cores)
 
@@ -28,8 +31,6 @@ def cache_dir() -> Path:
 
 def render(report: Report, ext: str) -> bytes:
     """The report as a ``docx`` or ``pdf`` file."""
-    from nianbao.sandbox import render_office
-    from nianbao.sandbox.docx_fast import render_docx
 
     docx = render_office.render_docx(report) if os.environ.get("NIANBAO_SANDBOX_DOCX") == "office" else (
         render_docx(report))
@@ -39,12 +40,7 @@ def render(report: Report, ext: str) -> bytes:
         raise ValueError(f"unsupported attachment type {ext!r}")
     how = os.environ.get("NIANBAO_SANDBOX_PDF", "fast")
     if how == "fast":
-        try:
-            from nianbao.sandbox.pdf_fast import render_pdf
-        except ImportError:  # reportlab missing: fall back to LibreOffice
-            how = "libreoffice"
-        else:
-            return render_pdf(report)
+        return render_pdf(report)
     if how == "office" and hasattr(render_office, "render_pdf"):
         return render_office.render_pdf(report)
     key = hashlib.sha256(docx).hexdigest()[:32]

@@ -22,6 +22,7 @@ from nianbao.layouts import (
     SECTIONS,
 )
 from nianbao.model import Cell, Report
+from nianbao.parsers.office import convert
 
 CJK_FONT = "Noto Serif CJK SC"
 
@@ -263,7 +264,6 @@ def _text_from_sections(report: Report) -> str:
 
 def docx_to_pdf(docx_bytes: bytes) -> bytes:
     """Convert with LibreOffice (raises ``UnsupportedDocument`` if it is not installed)."""
-    from nianbao.parsers.office import convert
 
     return convert(docx_bytes, "render_office", "docx", "pdf")
 

@@ -14,6 +14,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nianbao import intake
+from nianbao.monitor.history import StoreHistory
+from nianbao.rules import history as hrules
+from nianbao.sandbox.render import render_page
+from nianbao.sandbox.reports import build_report
 from nianbao.storage.store import Store
 
 
@@ -61,8 +65,6 @@ def report_url(agency: SampleAgency, year: int) -> str:
 def generated_page(agency: SampleAgency, year: int, *, seed: int = 7, defect: str | None = None,
                    signed: dt.date | None = None) -> bytes:  # fmt: skip
     """The HTML page of one generated report (official template)."""
-    from nianbao.sandbox.render import render_page
-    from nianbao.sandbox.reports import build_report
 
     rng = random.Random(f"{seed}:{agency.name}:{year}")
     gen = build_report(agency.name, agency.kind, year, rng, county=agency.county,
@@ -113,8 +115,6 @@ def site_of(agency: SampleAgency) -> str:
 
 def changed_page(agency: SampleAgency, year: int, *, seed: int = 7) -> bytes:
     """The report of ``generated_page`` edited after publication: one table number and one sentence."""
-    from nianbao.sandbox.render import render_page
-    from nianbao.sandbox.reports import build_report
 
     rng = random.Random(f"{seed}:{agency.name}:{year}")
     gen = build_report(agency.name, agency.kind, year, rng, county=agency.county,
@@ -189,8 +189,6 @@ def add_history(store: Store, *, today: dt.date = dt.date(2025, 6, 30), seed: in
                                "nianbao/not_modified": 0})  # fmt: skip
     # The sample's years are generated independently (no carried-over state), so the year-over-
     # year and copy rules would fire on every pair: keep the monitoring rules' findings only.
-    from nianbao.monitor.history import StoreHistory
-    from nianbao.rules import history as hrules
 
     rid = runs["monitor"] = store.start_run("monitor", {"plan": "sample"})
     items = [h for h in hrules.audit_history(StoreHistory(store), today=today) if h.finding.rule in MONITOR_RULES]

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from nianbao import labels
 from nianbao.labels import STATUSES as REVIEW_STATUSES
+from nianbao.regions.registry import lineage
 from nianbao.storage.views import history_audited
 
 if TYPE_CHECKING:
@@ -382,8 +383,6 @@ def _lineage_names(code: str | None, cache: dict[str, tuple[Any, ...]]) -> tuple
         return (None,) * 6
     if code not in cache:
         try:
-            from nianbao.regions.registry import lineage
-
             lin = lineage(code)
         except Exception:  # noqa: BLE001 - no registry: fall back to the agency row
             lin = (None, None, None)

@@ -849,18 +849,6 @@ class Store:
             row["params"], row["stats"] = loads(row["params"], {}), loads(row["stats"], {})
         return row
 
-    # -- exports -------------------------------------------------------------------
-
-    def export_reports(self, **filters: Any) -> list[dict[str, Any]]:
-        from nianbao.storage.exports import export_reports
-
-        return export_reports(self, **filters)
-
-    def export_findings(self, **filters: Any) -> list[dict[str, Any]]:
-        from nianbao.storage.exports import export_findings
-
-        return export_findings(self, **filters)
-
     # -- monitoring (history findings, plan state, conditional requests) ------------
 
     def save_history_findings(

@@ -22,6 +22,8 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
+from nianbao.storage.store import now_iso
+
 if TYPE_CHECKING:
     from nianbao.storage.store import Store
 
@@ -62,7 +64,6 @@ _DUMMY = hash_password("nianbao-dummy-password", salt=b"\0" * 16)
 
 def add_user(store: Store, name: str, password: str, role: str) -> int:
     """Create an account (or reset an existing one's password and role); returns its id."""
-    from nianbao.storage.store import now_iso
 
     name = name.strip()
     if not name:
@@ -88,8 +89,6 @@ def add_user(store: Store, name: str, password: str, role: str) -> int:
 
 def set_password(store: Store, user_id: int, password: str) -> None:
     """Change an account's password and end all its sessions (the caller may start a new one)."""
-    from nianbao.storage.store import now_iso
-
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"密码至少 {MIN_PASSWORD} 位")
     with store.transaction():
@@ -100,8 +99,6 @@ def set_password(store: Store, user_id: int, password: str) -> None:
 
 def set_disabled(store: Store, name: str, disabled: bool = True) -> bool:
     """Disable (or enable) an account; disabling ends its sessions.  False if there is no such account."""
-    from nianbao.storage.store import now_iso
-
     with store.transaction():
         row = store.conn.execute("SELECT id FROM users WHERE name = ?", (name.strip(),)).fetchone()
         if row is None:
@@ -124,7 +121,6 @@ def get_user(store: Store, name: str) -> dict[str, Any] | None:
 
 def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | None:
     """The account if the password is right (and records the login time), else None."""
-    from nianbao.storage.store import now_iso
 
     row = store.one(
         "SELECT id, name, role, password_hash FROM users WHERE name = ? AND disabled = 0", (name.strip(),)
@@ -147,7 +143,6 @@ def secret(store: Store, name: str) -> str:
     """A random secret generated on first use and kept in the database (never the session key)."""
     if name == "session_key":
         raise ValueError("the session key is kept outside the database (nianbao.workbench.sessions)")
-    from nianbao.storage.store import now_iso
 
     row = store.one("SELECT value FROM app_secrets WHERE name = ?", (name,))
     if row:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nianbao import labels
+from nianbao.storage.store import loads, to_date
 
 if TYPE_CHECKING:
     from nianbao.storage.store import Store
@@ -272,7 +273,6 @@ def run_summaries(
     that could not be reached at all does not count as having removed its reports (the same
     basis as the REPORT_REMOVED history rule).
     """
-    from nianbao.storage.store import loads
 
     clauses, params = [], []
     if run_id is not None:
@@ -330,7 +330,6 @@ def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, 
     """Per-site figures of a run and days since the site last showed a new document."""
     import datetime as dt
 
-    from nianbao.storage.store import loads, to_date
 
     today = today or dt.date.today()
     rows = store.query(
@@ -356,7 +355,6 @@ def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, 
 def run_problems(store: Store, run_id: int, *, limit: int = 1000) -> list[dict[str, Any]]:
     """What went wrong in a run, each with its site and URL: the failures the crawler kept
     (``run_sites.stats.problems``) and the fetches answered with an HTTP error status."""
-    from nianbao.storage.store import loads
 
     out: list[dict[str, Any]] = []
     for rs in store.query("SELECT site, agency, stats FROM run_sites WHERE run_id = ? ORDER BY site", (run_id,)):

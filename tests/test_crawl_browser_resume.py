@@ -15,6 +15,7 @@ import pytest
 
 from nianbao.sandbox.demo import DEMO_SETTINGS, crawl_subprocess, proxy_env
 from nianbao.sandbox.truth import compare
+from nianbao.storage import exports
 
 SEED = 11
 
@@ -38,7 +39,7 @@ def _report_set(db: Path) -> set[tuple]:
     from nianbao.storage.store import Store
 
     with Store(db) as store:
-        return {(r["agency"], r["year"], r["url"], r["published"]) for r in store.export_reports()}
+        return {(r["agency"], r["year"], r["url"], r["published"]) for r in exports.export_reports(store)}
 
 
 @pytest.mark.browser
@@ -57,7 +58,7 @@ def test_js_only_column_through_chromium(network, proxy, tmp_path):
     from nianbao.storage.store import Store
 
     with Store(db) as store:
-        cmp = compare(truth, store.export_reports())
+        cmp = compare(truth, exports.export_reports(store))
     assert cmp.recall >= 0.99, [m["url"] for m in cmp.missed]
     assert not cmp.decoys_stored and cmp.agency_accuracy == 1.0
     assert not [p for p in _chromium_children()], "every browser is closed at the end"

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from nianbao.sandbox.demo import crawl_subprocess
+from nianbao.storage import exports
 
 SEED_TEXT = (Path(__file__).parent / "data" / "seeds" / "000_4275a0b14778ec30.txt").read_text(encoding="utf-8")
 HOST = "www.gateway-county.gov.cn"
@@ -101,7 +102,7 @@ def test_challenge_passed_in_the_browser_and_cookie_reused(gateway, tmp_path):
     assert done.returncode == 0, done.stdout
     assert "反爬虫验证 1 次（通过 1 次）" in done.stdout
     with Store(db) as store:
-        rows = store.export_reports()
+        rows = exports.export_reports(store)
     assert sorted((r["year"], r["published"]) for r in rows) == [(2022, "2023-01-20"), (2023, "2024-01-20")]
     # challenged twice (the plain request, then the browser's first load before its script ran);
     # after that every page (5) was answered to the earned cookie; only the first went through the browser

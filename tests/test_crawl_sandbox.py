@@ -15,6 +15,7 @@ import pytest
 
 from nianbao.sandbox.demo import crawl_subprocess, proxy_env
 from nianbao.sandbox.truth import compare
+from nianbao.storage import exports
 
 SEED, SIZE = 11, 6  # the first six portals cover every template (static, trs, jscolumn, guide, subsites, attachments)
 
@@ -50,7 +51,7 @@ def _reports(db: Path) -> list[dict]:
     from nianbao.storage.store import Store
 
     with Store(db) as store:
-        return store.export_reports()
+        return exports.export_reports(store)
 
 
 def test_finds_the_reports_and_no_decoys(network, crawled):

@@ -34,7 +34,6 @@ def test_parse_json_contract_over_seeds():
 
 
 def test_findings_come_from_the_rules_when_they_exist():
-    pytest.importorskip("nianbao.rules.checks")
     res = CliRunner().invoke(main, ["parse", str(SEEDS[0]), "--json"])
     data = json.loads(res.stdout)
     assert any(f["rule"] == "NARRATIVE_MISMATCH" for f in data[0]["findings"])

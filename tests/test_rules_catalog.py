@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
-import nianbao.rules.checks  # noqa: F401
 from nianbao.model import Report
-from nianbao.rules import audit
 from nianbao.rules.catalog import CATALOG, CROSS_DOCUMENT_RULES, GROUPS, HISTORY_RULES, severity, title
-from nianbao.rules.registry import RULES, AuditContext
+from nianbao.rules.registry import RULES, AuditContext, audit
 from nianbao.rules.samples import report_2019, report_2021
 from nianbao.rules.settings import DEFAULTS, get
 

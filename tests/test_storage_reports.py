@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from nianbao.model import Finding
-from nianbao.storage import Store
+from nianbao.storage import Store, exports
 from tests.storage_factory import make_report, n_cells
 
 
@@ -104,7 +104,7 @@ def test_reparse_replaces_cells_and_findings_but_reviews_survive(store):
     )
     review = store.review(fp)
     assert (review["status"], review["reviewer"], review["note"]) == ("dismissed", "张三", "表格读错一位")
-    exported = store.export_findings()
+    exported = exports.export_findings(store)
     assert exported[0]["review"] == "dismissed" and exported[0]["reviewer"] == "张三"
     store.set_review(fp, "confirmed", reviewer="李四")
     history = store.query("SELECT status, previous_status FROM review_history ORDER BY id")
@@ -128,8 +128,8 @@ def test_new_version_becomes_current_and_old_is_kept(store):
         r["report_id"]: r["active"] for r in store.query("SELECT DISTINCT report_id, active FROM findings")
     }
     assert active == {r1: 0, r2: 1}
-    assert [r["id"] for r in store.export_reports()] == [r2]
-    assert {r["id"] for r in store.export_reports(current_only=False)} == {r1, r2}
+    assert [r["id"] for r in exports.export_reports(store)] == [r2]
+    assert {r["id"] for r in exports.export_reports(store, current_only=False)} == {r1, r2}
     assert store.current_report_id("鞍山市立山区人民政府", 2024) == r2
     # a corrected re-publication at another URL, discovered later, supersedes both
     r3 = store.save_report(
@@ -192,8 +192,8 @@ def test_non_reports_are_stored_without_competing(store):
     rid = store.save_report(notice, version_id=_doc(store, "http://x.gov.cn/n", b"n").version_id)
     real = store.save_report(make_report(), version_id=_doc(store, "http://x.gov.cn/r", b"r").version_id)
     assert store.one("SELECT current FROM reports WHERE id = ?", (rid,))["current"] == 1
-    assert [r["id"] for r in store.export_reports()] == [real]
-    assert {r["id"] for r in store.export_reports(reports_only=False)} == {rid, real}
+    assert [r["id"] for r in exports.export_reports(store)] == [real]
+    assert {r["id"] for r in exports.export_reports(store, reports_only=False)} == {rid, real}
 
 
 def test_deadline_and_days_late(store):

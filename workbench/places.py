@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from nianbao.regions.registry import get, lineage
+from nianbao.storage.places import PROVINCES
+
 UNKNOWN = ("", "地区不明")
 
 
@@ -54,8 +57,6 @@ def place_of(region_code: str | None, province_name: str | None = None) -> Place
     """The place of a division code (cached: a registry lookup per distinct code)."""
     if region_code:
         try:
-            from nianbao.regions.registry import lineage
-
             prov, pref, county = lineage(region_code)
         except Exception:  # noqa: BLE001 - registry missing or broken: degrade to the province name
             prov = pref = county = None
@@ -66,12 +67,7 @@ def place_of(region_code: str | None, province_name: str | None = None) -> Place
                 (county.code, county.name) if county else None,
             )
     if province_name:
-        try:
-            from nianbao.storage.places import PROVINCES
-
-            code = next((c + "0000" for c, n in PROVINCES.items() if n == province_name), province_name)
-        except ImportError:  # pragma: no cover
-            code = province_name
+        code = next((c + "0000" for c, n in PROVINCES.items() if n == province_name), province_name)
         return Place((code, province_name), None, None)
     return Place(None, None, None)
 
@@ -81,8 +77,6 @@ def region_name(code: str | None) -> str | None:
     if not code:
         return None
     try:
-        from nianbao.regions.registry import get
-
         region = get(code)
     except Exception:  # noqa: BLE001
         return None
@@ -94,8 +88,6 @@ def child_level(region_code: str | None) -> str:
     if not region_code:
         return "province"
     try:
-        from nianbao.regions.registry import get
-
         region = get(region_code)
     except Exception:  # noqa: BLE001
         return "province"

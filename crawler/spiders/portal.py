@@ -20,6 +20,7 @@ import scrapy
 from scrapy.http import Response
 
 from nianbao.crawler import discovery as disc
+from nianbao.crawler.dates import list_date
 from nianbao.crawler.extract import Page, parse_page
 from nianbao.crawler.journal import Journal
 from nianbao.intake.items import DocumentItem, ReportItem
@@ -242,8 +243,6 @@ class PortalSpider(scrapy.Spider):
                 continue
             ls = disc.score_link(link.title, link.url, title=title, depth=depth + 1)
             if ls.kind == disc.REPORT:
-                from nianbao.crawler.dates import list_date
-
                 d = list_date(link.date or "")
                 req = self._report_request(response, link.url, link.title, d.isoformat() if d else None, depth + 1)
                 if req is not None:

@@ -10,6 +10,11 @@ from pathlib import Path
 import click
 
 from nianbao.cli import parse_settings
+from nianbao.cli.distributed import crawl_with_redis
+from nianbao.crawler.runner import run_crawl
+from nianbao.intake.sites import SiteListError, load_sites
+from nianbao.monitor.addon import MonitorAddon
+from nianbao.sandbox.demo import run_demo
 
 DEFAULT_DB = "nianbao.db"
 
@@ -103,8 +108,6 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
 
     Honours http_proxy/HTTP_PROXY/no_proxy for plain requests and for the browser alike.
     """
-    from nianbao.crawler.runner import run_crawl
-    from nianbao.intake.sites import SiteListError, load_sites
 
     try:
         sites, problems = load_sites(sites_file)
@@ -117,10 +120,9 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
     # --- distributed mode hook (owned by distributed/, see docs/scale.md) ---
     redis_url = redis_url or overrides.pop("NIANBAO_REDIS_URL", None)
     if redis_url:
-        from nianbao.cli.distributed import crawl_with_redis
-
         return crawl_with_redis(sites_file, redis_url, overrides)
     # --- end of hook ---
+    overrides["ADDONS"] = {MonitorAddon: 100}
     jobdir = jobdir or db_path + ".job"
     progress = None if quiet else Progress()
     click.echo(f"开始抓取 {len(sites)} 个机构的站点 → {db_path}", err=True)
@@ -140,7 +142,6 @@ def crawl(sites_file: str, db_path: str, resume: bool, jobdir: str | None, setti
 @click.option("--size", type=int, default=30, show_default=True, help="Number of simulated county portals.")
 def demo(data_dir: str, seed: int, size: int) -> None:
     """Crawl a simulated network of ~30 portals end to end; print what was found and write the exports."""
-    from nianbao.sandbox.demo import run_demo
 
     lines = run_demo(Path(data_dir), seed=seed, size=size, progress=Progress())
     for line in lines:

@@ -9,7 +9,11 @@ from typing import Any
 
 import click
 
-from nianbao.distributed.keys import DEFAULT_JOB, ENV_JOB, ENV_URL
+from nianbao.distributed.crawl import run_distributed_crawl, summary_lines
+from nianbao.distributed.drain import run_store
+from nianbao.distributed.keys import DEFAULT_JOB, ENV_JOB, ENV_URL, connect
+from nianbao.distributed.worker import run_worker
+from nianbao.storage.store import Store
 
 redis_option = click.option("--redis", "redis_url", required=True, envvar=ENV_URL, metavar="redis://HOST:PORT/N",
                             help=f"Redis of the distributed job (or ${ENV_URL}).")
@@ -18,8 +22,6 @@ job_option = click.option("--job", default=DEFAULT_JOB, envvar=ENV_JOB, show_def
 
 
 def _connect(url: str):
-    from nianbao.distributed.keys import connect
-
     try:
         return connect(url)
     except ConnectionError as exc:
@@ -28,7 +30,6 @@ def _connect(url: str):
 
 def crawl_with_redis(sites_file: str, redis_url: str, overrides: dict[str, Any], job: str | None = None) -> None:
     """What ``nianbao crawl --sites FILE --redis URL`` runs: one member of the shared frontier."""
-    from nianbao.distributed.crawl import run_distributed_crawl, summary_lines
 
     job = job or overrides.pop("NIANBAO_REDIS_JOB", None) or os.environ.get(ENV_JOB) or DEFAULT_JOB
     _connect(redis_url)
@@ -48,8 +49,6 @@ def crawl_with_redis(sites_file: str, redis_url: str, overrides: dict[str, Any],
 @click.option("--until-done", is_flag=True, help="Exit when the crawl and every parse job are finished.")
 def store_cmd(db_path: str, redis_url: str, job: str, batch: int, parse_timeout: int, until_done: bool) -> None:
     """The single writer of a distributed crawl: drain Redis into the SQLite store."""
-    from nianbao.distributed.drain import run_store
-    from nianbao.storage.store import Store
 
     server = _connect(redis_url)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -85,7 +84,6 @@ def store_cmd(db_path: str, redis_url: str, job: str, batch: int, parse_timeout:
               help="A job whose heartbeat is this late (seconds) is retried elsewhere.")
 def worker_cmd(redis_url: str, job: str, until_done: bool, burst: bool, heartbeat: float, grace: float) -> None:
     """Run parse jobs (RQ) of a distributed crawl: read documents, audit, hand reports to the store."""
-    from nianbao.distributed.worker import run_worker
 
     server = _connect(redis_url)
     n = run_worker(server, job, until_done=until_done, burst=burst, heartbeat=heartbeat, grace=grace)

@@ -9,12 +9,17 @@ import os
 
 import click
 
+from nianbao.monitor.audit import audit_store
+from nianbao.monitor.job import run_plan
+from nianbao.monitor.plans import PlanError, crontab_lines, load_plan, load_plans, systemd_units
+from nianbao.monitor.runs import format_runs, run_summaries
+from nianbao.monitor.scheduler import Clock, PlanScheduler
+from nianbao.storage.store import Store
+
 DEFAULT_PLANS = "schedules"
 
 
 def _plans(paths: tuple[str, ...]):
-    from nianbao.monitor.plans import PlanError, load_plans
-
     try:
         plans = load_plans(list(paths) or [DEFAULT_PLANS])
     except PlanError as exc:
@@ -49,7 +54,6 @@ def schedule() -> None:
 @click.option("--for-seconds", type=float, help="Stop after this many real seconds (default: run until stopped).")
 def run_cmd(paths: tuple[str, ...], time_scale: float, start: str | None, for_seconds: float | None) -> None:
     """Run every plan on its cadence until stopped; after downtime, one catch-up run per plan."""
-    from nianbao.monitor.scheduler import Clock, PlanScheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     plans = _plans(paths)
@@ -68,9 +72,6 @@ def run_cmd(paths: tuple[str, ...], time_scale: float, start: str | None, for_se
 @click.option("--no-crawl", is_flag=True, help="Skip the crawl: history rules and notifications only.")
 def once_cmd(plan_file: str, if_due: bool, no_crawl: bool) -> None:
     """Run one plan now: crawl, history rules, notifications."""
-    from nianbao.monitor.job import run_plan
-    from nianbao.monitor.plans import PlanError, load_plan
-    from nianbao.monitor.scheduler import Clock, PlanScheduler
 
     try:
         plan = load_plan(plan_file)
@@ -97,7 +98,6 @@ def once_cmd(plan_file: str, if_due: bool, no_crawl: bool) -> None:
 @click.option("--plans", "paths", multiple=True, type=click.Path(exists=True))
 def list_cmd(paths: tuple[str, ...]) -> None:
     """Show the plans, their cadence and next run."""
-    from nianbao.monitor.scheduler import Clock, PlanScheduler
 
     plans = _plans(paths)
     sched = PlanScheduler(plans, clock=Clock())
@@ -115,7 +115,6 @@ def list_cmd(paths: tuple[str, ...]) -> None:
 @click.option("--command", default="nianbao", show_default=True, help="How cron calls nianbao.")
 def crontab_cmd(paths: tuple[str, ...], command: str) -> None:
     """Print crontab entries equivalent to the plans."""
-    from nianbao.monitor.plans import crontab_lines
 
     for p in _plans(paths):
         for line in crontab_lines(p, command):
@@ -128,7 +127,6 @@ def crontab_cmd(paths: tuple[str, ...], command: str) -> None:
 @click.option("--command", default="/usr/local/bin/nianbao", show_default=True)
 def systemd_cmd(paths: tuple[str, ...], command: str) -> None:
     """Print systemd service + timer units equivalent to the plans (Persistent=true: one catch-up run)."""
-    from nianbao.monitor.plans import systemd_units
 
     for p in _plans(paths):
         for name, text in systemd_units(p, command).items():
@@ -142,8 +140,6 @@ def systemd_cmd(paths: tuple[str, ...], command: str) -> None:
 @click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="History-rule setting.")
 def audit_cmd(db_path: str, today: str | None, settings: tuple[str, ...]) -> None:
     """Run the history rules over a database now (no crawl)."""
-    from nianbao.monitor.audit import audit_store
-    from nianbao.storage.store import Store
 
     opts = dict(s.split("=", 1) for s in settings if "=" in s)
     with Store(db_path) as store:
@@ -162,8 +158,6 @@ def audit_cmd(db_path: str, today: str | None, settings: tuple[str, ...]) -> Non
 @click.option("--no-sites", is_flag=True, help="Leave out the per-site lines.")
 def runs(db_path: str, limit: int, kind: str, as_json: bool, no_sites: bool) -> None:
     """List runs: start, end, requests, bytes, new/changed/removed reports, errors and per-site health."""
-    from nianbao.monitor.runs import format_runs, run_summaries
-    from nianbao.storage.store import Store
 
     with Store(db_path) as store:
         rows = run_summaries(store, limit=limit, kind=None if kind == "all" else kind)

@@ -10,24 +10,14 @@ import click
 
 from nianbao.layouts import APPEAL_GROUPS, APPLICATION_ROWS, DISCLOSURE_COLUMNS, DISCLOSURE_ROWS
 from nianbao.model import Report
+from nianbao.parsers.dispatch import read_document
+from nianbao.rules.registry import audit
 
 __all__ = ["audit_report", "parse", "summary"]
 
-_warned = False
-
-
 def audit_report(report: Report) -> None:
-    """Set ``report.findings`` from the rules; warn once on stderr when the rules are missing."""
-    global _warned
-    try:
-        from nianbao.rules.registry import audit
-
-        audit(report)
-    except ImportError as exc:
-        report.findings = []
-        if not _warned:
-            click.echo(f"警告：规则模块不可用，未做审核（{exc}）", err=True)
-            _warned = True
+    """Set ``report.findings`` from the rules."""
+    audit(report)
 
 
 def _fmt(cell) -> str:
@@ -86,7 +76,6 @@ def _source_cn(source: str | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array (the report-model.md contract).")
 def parse(paths: tuple[str, ...], as_json: bool) -> None:
     """Read annual reports (text, HTML, PDF, Word…), audit them, and print what they say."""
-    from nianbao.parsers.dispatch import read_document
 
     out = []
     readable = 0

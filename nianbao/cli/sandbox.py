@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from nianbao.sandbox import faults as fault_mode
 from nianbao.sandbox.network import DEFAULT_SIZE, generate
+from nianbao.sandbox.server import ProxyServer
 
 
 def _write(network, truth: str | None, sites: str | None, departments: bool) -> None:
@@ -54,10 +56,8 @@ generate_cmd.name = "generate"
 def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None, departments: bool,
           faults: str | None = None) -> None:
     """启动代理服务器,模拟网络中的所有 *.gov.cn 站点。"""
-    from nianbao.sandbox.server import ProxyServer
 
     if faults:  # reliability: the fault mode wraps the same network
-        from nianbao.sandbox import faults as fault_mode
 
         try:
             network = fault_mode.generate(seed, size, faults)

@@ -12,6 +12,9 @@ import click
 
 from nianbao import intake
 from nianbao.cli import parse_settings
+from nianbao.storage import exports
+from nianbao.storage.exports import COLUMNS, export_noncompliant, write_csv, write_json, write_xlsx
+from nianbao.storage.store import Store
 
 DEFAULT_DB = "nianbao.db"
 _db_option = click.option(
@@ -84,7 +87,6 @@ def ingest(
     Prints one line per file; a file that cannot be read is named with the reason and the others
     are still processed.  Exits non-zero only when no file could be read.
     """
-    from nianbao.storage.store import Store
 
     files = _expand(paths)
     if url and len(files) != 1:
@@ -180,8 +182,6 @@ def export(
     region: str | None,
 ) -> None:
     """Export REPORTS, FINDINGS or NONCOMPLIANT agencies (one row each) as CSV (UTF-8 with BOM), JSON or XLSX."""
-    from nianbao.storage.exports import COLUMNS, write_csv, write_json, write_xlsx
-    from nianbao.storage.store import Store
 
     if not Path(db_path).is_file():
         raise click.ClickException(f"数据库不存在：{db_path}")
@@ -191,11 +191,9 @@ def export(
         raise click.UsageError("noncompliant needs --year")
     with Store(db_path) as store:
         if what == "noncompliant":
-            from nianbao.storage.exports import export_noncompliant
-
             rows = export_noncompliant(store, year=year, status=status, region=region)
         elif what == "reports":
-            rows = store.export_reports(
+            rows = exports.export_reports(store,
                 year=year,
                 agency=agency,
                 rule=rule,
@@ -204,7 +202,7 @@ def export(
                 region=region,
             )
         else:
-            rows = store.export_findings(
+            rows = exports.export_findings(store,
                 year=year, agency=agency, rule=rule, severity=severity, active_only=not include_all,
                 region=region,
             )

@@ -7,6 +7,11 @@ import sys
 
 import click
 
+from nianbao.storage import users as user_store
+from nianbao.storage.store import Store
+from nianbao.workbench.app import create_app
+from nianbao.workbench.sessions import SecuritySettings
+
 _db_option = click.option(
     "--db",
     "db_path",
@@ -33,8 +38,6 @@ def serve(db_path: str, host: str, port: int, secure_cookies: bool, trusted_prox
     """
     import uvicorn
 
-    from nianbao.workbench.app import create_app
-    from nianbao.workbench.sessions import SecuritySettings
 
     try:
         settings = SecuritySettings.from_env()
@@ -61,8 +64,6 @@ def users() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(name: str, db_path: str, role: str, password_stdin: bool) -> None:
     """Create an account (or reset its password and role)."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -80,8 +81,6 @@ def users_add(name: str, db_path: str, role: str, password_stdin: bool) -> None:
 @_db_option
 def users_list(db_path: str) -> None:
     """List accounts."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
 
     with Store(db_path) as store:
         for u in user_store.list_users(store):
@@ -95,9 +94,6 @@ def users_list(db_path: str) -> None:
 @_db_option
 def users_disable(name: str, db_path: str) -> None:
     """Disable an account: it can no longer log in and its sessions end at once."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
-
     with Store(db_path) as store:
         if not user_store.set_disabled(store, name, True):
             raise click.ClickException(f"没有名为 {name} 的账号")
@@ -109,9 +105,6 @@ def users_disable(name: str, db_path: str) -> None:
 @_db_option
 def users_enable(name: str, db_path: str) -> None:
     """Enable a disabled account again."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
-
     with Store(db_path) as store:
         if not user_store.set_disabled(store, name, False):
             raise click.ClickException(f"没有名为 {name} 的账号")
@@ -124,9 +117,6 @@ def users_enable(name: str, db_path: str) -> None:
 @click.option("--limit", default=50, show_default=True, type=int, help="How many recent events.")
 def users_events(db_path: str, user_name: str | None, limit: int) -> None:
     """Show recent login events: successes, wrong passwords, throttling, locks, session ends."""
-    from nianbao.storage import users as user_store
-    from nianbao.storage.store import Store
-
     with Store(db_path) as store:
         for e in user_store.auth_events(store, limit=limit, user_name=user_name):
             click.echo(f"{e['at']}\t{user_store.EVENT_LABELS.get(e['event'], e['event'])}\t{e['user_name'] or '—'}\t"
