@@ -248,6 +248,7 @@ EVENT_LABELS: dict[str, str] = {
     "sessions_ended": "会话已全部结束",
     "disabled": "停用账号",
     "enabled": "启用账号",
+    "unlocked": "管理员解除锁定",
     "foreign_origin": "跨站请求（已拒绝）",
 }
 
@@ -332,3 +333,12 @@ def record_success(store: Store, keys: list[str]) -> None:
     let an address try others without limit)."""
     with store.transaction():
         store.conn.executemany("DELETE FROM login_throttle WHERE key = ?", [(k,) for k in keys])
+
+
+def unlock(store: Store, name: str) -> bool:
+    """Lift an account's lock and forget its failures (the administrator's override)."""
+    with store.transaction():
+        cur = store.conn.execute("DELETE FROM login_throttle WHERE key = ?", (f"user:{name.strip()[:100]}",))
+    if cur.rowcount:
+        log_event(store, "unlocked", name.strip(), None, None)
+    return cur.rowcount > 0

@@ -9,7 +9,9 @@ import time
 import warnings
 
 import pytest
+from click.testing import CliRunner
 
+from nianbao.cli import main
 from nianbao.storage import users
 from nianbao.storage.schema import MIGRATIONS, configure, migrate
 from nianbao.storage.store import Store
@@ -172,3 +174,21 @@ def test_stale_throttle_counts_are_forgotten(db):
     users.record_failure(store, {"user:x": 5}, lock_seconds=60, now=1075.0)  # nobody0..14 have run out
     assert store.one("SELECT COUNT(*) AS n FROM login_throttle")["n"] == 36
     store.close()
+
+
+def test_admin_unlocks_and_the_security_page_escapes_what_attackers_typed(db):
+    app = make_app(db, max_failures=2, delay_base=0)
+    client = TestClient(app)
+    for name in ("alice", "alice", "<script>alert(1)</script>"):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        resp = client.post("/login", data={"username": name, "password": "wrong-password", "csrf_token": token})
+        assert resp.status_code == 401
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"username": WHO[0], "password": WHO[1], "csrf_token": token}).status_code == 429
+    result = CliRunner().invoke(main, ["users", "unlock", "alice", "--db", str(db)])
+    assert result.exit_code == 0 and "已解除" in result.output
+    logged, _ = login(app)
+    page = logged.get("/security").text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "管理员解除锁定" in page and "临时锁定" in page
+    app.state.store.close()

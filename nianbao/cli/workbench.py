@@ -111,6 +111,16 @@ def users_enable(name: str, db_path: str) -> None:
     click.echo(f"已启用账号 {name}；数据库 {db_path}")
 
 
+@users.command("unlock")
+@click.argument("name")
+@_db_option
+def users_unlock(name: str, db_path: str) -> None:
+    """Lift the temporary lock after too many wrong passwords."""
+    with Store(db_path) as store:
+        done = user_store.unlock(store, name)
+    click.echo(f"已解除账号 {name} 的登录锁定" if done else f"账号 {name} 没有被锁定，也没有失败记录")
+
+
 @users.command("events")
 @_db_option
 @click.option("--user", "user_name", help="Only this account.")
