@@ -192,3 +192,25 @@ def test_admin_unlocks_and_the_security_page_escapes_what_attackers_typed(db):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "管理员解除锁定" in page and "临时锁定" in page
     app.state.store.close()
+
+
+@pytest.mark.parametrize("trusted, headers, ok", [
+    (False, {"Origin": "http://testserver"}, True),
+    (False, {"Origin": "http://testserver:80"}, True),  # the default port written out
+    (False, {"Origin": "http://testserver.evil.example"}, False),
+    (False, {"Origin": "https://wb.example.gov.cn", "X-Forwarded-Host": "wb.example.gov.cn"}, False),
+    (True, {"Origin": "https://wb.example.gov.cn", "X-Forwarded-Host": "wb.example.gov.cn",
+            "X-Forwarded-Proto": "https"}, True),  # behind the proxy, under its public name
+    (True, {"Origin": "https://evil.example", "X-Forwarded-Host": "wb.example.gov.cn",
+            "X-Forwarded-Proto": "https"}, False),
+    (False, {"Referer": "http://testserver/findings?x=1"}, True),
+    (False, {"Referer": "http://evil.example/testserver"}, False),
+])  # fmt: skip
+def test_origin_check_knows_its_own_names(db, trusted, headers, ok):
+    app = make_app(db, trusted_proxies=frozenset({"testclient"}) if trusted else frozenset())
+    client, _ = login(app)
+    resp = client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
+                                                                client.get("/").text).group(1)},
+                       headers=headers, follow_redirects=False)  # fmt: skip
+    assert (resp.status_code == 303) is ok and (resp.status_code == 403) is (not ok)
+    app.state.store.close()

@@ -136,9 +136,20 @@ def _set_cookie(name: str, value: str, *, max_age: int, secure: bool) -> str:
     return "; ".join(parts)
 
 
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def _netloc(scheme: str, netloc: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    netloc = netloc.strip().lower()
+    port = _DEFAULT_PORTS.get(scheme, "")
+    return netloc[: -len(port)] if port and netloc.endswith(port) else netloc
+
+
 def _host_of(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.netloc or "").lower()
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    return scheme, _netloc(scheme, parts.netloc or "")
 
 
 class WorkbenchSecurity:
@@ -173,9 +184,13 @@ class WorkbenchSecurity:
         if origin.strip().lower() == "null":
             return False
         scheme, netloc = _host_of(origin)
-        host = request.headers.get("host", "").lower()
         schemes = {request.url.scheme, "https"} if https or self.settings.secure_cookies else {request.url.scheme}
-        return bool(host) and netloc == host and scheme in schemes
+        hosts = {request.headers.get("host", "")}
+        peer = request.scope["client"][0] if request.scope.get("client") else ""
+        if peer in self.settings.trusted_proxies:  # the public name the proxy was reached by
+            hosts.add(request.headers.get("x-forwarded-host", "").split(",")[0])
+        hosts = {_netloc(scheme, h) for h in hosts if h.strip()}
+        return bool(netloc) and netloc in hosts and scheme in schemes
 
     # ---------------------------------------------------------------- ASGI
 
