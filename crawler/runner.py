@@ -19,20 +19,19 @@ from nianbao.crawler.journal import CLOSED, RUNNING, previous_state, set_state
 from nianbao.crawler.pipelines import portal_counts
 from nianbao.crawler.signals import report_stored
 from nianbao.crawler.spiders.portal import PortalSpider
+from nianbao.intake import Counts
 from nianbao.intake.sites import Site
 
 SCRAPY_JOB_FILES = ("requests.seen", "requests.queue", "spider.state")
 
 
-@dataclass
-class PortalStats:
+@dataclass(kw_only=True)
+class PortalStats(Counts):
+    """One portal's figures in a crawl (its stored documents and reports: :class:`nianbao.intake.Counts`)."""
+
     url: str
     agency: str
     pages: int = 0
-    documents: int = 0
-    reports: int = 0
-    not_reports: int = 0
-    findings: int = 0
     errors: int = 0
 
 

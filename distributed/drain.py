@@ -34,14 +34,12 @@ CONSUMER = "writer"  # one writer: a restarted store reads its predecessor's pen
 
 
 @dataclass
-class DrainStats:
+class DrainStats(intake.Counts):
+    """The single writer's figures: what it stored (:class:`nianbao.intake.Counts`) and its own work."""
+
     items: int = 0
-    documents: int = 0
     jobs: int = 0
     results: int = 0
-    reports: int = 0
-    not_reports: int = 0
-    findings: int = 0
     batches: int = 0
     errors: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
@@ -212,11 +210,7 @@ class Drainer:
                 intake.save(self.store, r["assembled"], version_id=r["version_id"], agency_hint=r.get("agency_hint"),
                             run_id=self.run_id)  # fmt: skip
                 self.stats.results += 1
-                if report.is_report:
-                    self.stats.reports += 1
-                    self.stats.findings += len(report.findings)
-                else:
-                    self.stats.not_reports += 1
+                self.stats.add(report)
         self._ack(self.keys.results, [i for i, _ in entries])
         self.stats.batches += 1
         return len(entries)

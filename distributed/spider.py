@@ -49,7 +49,7 @@ class SharedPortalSpider(PortalSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
 
         s = crawler.settings
-        spider.redis = connect(s.get("REDIS_URL"))
+        spider.redis = connect(s.get("NIANBAO_REDIS_URL") or s.get("REDIS_URL"))  # add-ons apply after this
         spider.keys = Keys(clean_job(s.get("NIANBAO_REDIS_JOB")))
         text, sha = sites_payload(spider.sites)
         spider.redis.set(spider.keys.sites, text, nx=True)

@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from nianbao import parsers
@@ -38,9 +39,27 @@ log = logging.getLogger(__name__)
 RULE_PREFIX = "NIANBAO_RULE_"
 
 __all__ = [
-    "Assembled", "Filing", "RULE_PREFIX", "assemble", "audit_context", "filing", "first_seen", "ingest_bytes",
+    "Assembled", "Counts", "Filing", "RULE_PREFIX", "assemble", "audit_context", "filing", "first_seen", "ingest_bytes",
     "read_documents", "read_hints", "record", "warm_up", "rule_settings", "save",
 ]  # fmt: skip
+
+
+@dataclass
+class Counts:
+    """What an intake path stored: documents, annual reports, other documents read, findings."""
+
+    documents: int = 0
+    reports: int = 0
+    not_reports: int = 0
+    findings: int = 0
+
+    def add(self, report: Report) -> None:
+        """Count one stored reading."""
+        if report.is_report:
+            self.reports += 1
+            self.findings += len(report.findings)
+        else:
+            self.not_reports += 1
 
 
 def rule_settings(*sources: Mapping[str, Any] | None) -> dict[str, Any]:

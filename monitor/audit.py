@@ -7,8 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.monitor.history import StoreHistory
 from nianbao.rules import history as hrules
+from nianbao.rules.deadlines import publisher_kind
+from nianbao.storage.history import StoreHistory
 
 
 @dataclass
@@ -35,6 +36,6 @@ class HistoryAudit:
 def audit_store(store, *, today: dt.date | None = None, settings: dict | None = None,
                 run_id: int | None = None) -> HistoryAudit:
     """Every history rule over ``store``; their stored findings are replaced by this pass's."""
-    items = hrules.audit_history(StoreHistory(store), today=today, settings=settings)
+    items = hrules.audit_history(StoreHistory(store, publisher_kind), today=today, settings=settings)
     result = store.save_history_findings(items, rules=hrules.RULES, run_id=run_id)
     return HistoryAudit(items, result["new"], result["resolved"])

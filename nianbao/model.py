@@ -146,3 +146,44 @@ class Report:
         if self.errors:
             out["errors"] = list(self.errors)
         return out
+
+
+# ---------------------------------------------------------------- history records
+# What the history rules know of earlier crawls (``nianbao.rules.histories.History``).
+
+
+@dataclass(frozen=True)
+class AgencyInfo:
+    """An agency as the store knows it; ``watched``: it has a portal in the site list."""
+
+    name: str
+    kind: str | None = None  # government | department | township
+    level: str | None = None
+    province: str | None = None
+    parent: str | None = None
+    region: str | None = None
+    watched: bool = True
+
+
+@dataclass
+class StoredReport:
+    """One reading of one version of a document, with where it came from."""
+
+    report: Report
+    agency: str
+    year: int
+    report_id: int | None = None
+    document: str | None = None  # canonical URL of the document read
+    version: int = 1  # 1 = first version of that document
+    fetched_at: str | None = None  # when this version was first fetched
+    first_seen: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A report seen before that is gone: ``gone`` (404/410) or ``unlisted`` (no longer linked)."""
+
+    stored: StoredReport
+    how: Literal["gone", "unlisted"]
+    status: int | None = None
+    since: str | None = None

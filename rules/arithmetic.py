@@ -11,7 +11,8 @@ the other is not zero (a 总计 never written is an omission, reported by BLANK_
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from nianbao import layouts
 from nianbao.model import Finding, Report
@@ -46,22 +47,31 @@ def _nonzero_sum_text(numbers: list[int | float]) -> str:
     return "+".join(fmt(n) for n in shown) + rest
 
 
+Cells = list[tuple[str, str]]
+
+
+def _broken(report: Report, table: str, identities: Iterable[tuple[Any, Cells, Cells]]
+            ) -> Iterator[tuple[Any, list[int | float], list[int | float]]]:
+    """``(key, left, right)`` for every identity sum(left cells) = sum(right cells) that the table breaks.
+
+    An identity with an absent or unreadable cell, or with one side left blank (``side_blank``), is
+    not checked: a blank is not an error of arithmetic (BLANK_CELLS reports it)."""
+    for key, left, right in identities:
+        a, b = values(report, table, left), values(report, table, right)
+        if a is None or b is None or equal(sum(a), sum(b)) or side_blank(report, table, left, right):
+            continue
+        yield key, a, b
+
+
 def row_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     layout = layout_of(report)
-    for row in report.applications:
-        nums = values(report, "applications", [(row, c) for c in layouts.APPLICANT_COLUMNS])
-        total = value(report, "applications", row, "total")
-        if nums is None or not total.usable:
-            continue
-        expected = sum(nums)
-        if equal(expected, total.number) or side_blank(
-                report, "applications", [(row, c) for c in layouts.APPLICANT_COLUMNS], [(row, "total")]):
-            continue
+    rows = [(row, [(row, c) for c in layouts.APPLICANT_COLUMNS], [(row, "total")]) for row in report.applications]
+    for row, nums, (total,) in _broken(report, "applications", rows):
         yield finding(
             "ROW_TOTAL_MISMATCH", f"applications.{row}.total",
             f"{row_label(row, layout)}：自然人+商业企业+科研机构+社会公益组织+法律服务机构+其他 = "
-            f"{_sum_text(nums)} = {fmt(expected)} ≠ 总计 {fmt(total.number)}",
-            expected=plain(expected), actual=plain(total.number),
+            f"{_sum_text(nums)} = {fmt(sum(nums))} ≠ 总计 {fmt(total)}",
+            expected=plain(sum(nums)), actual=plain(total),
         )
 
 
@@ -70,34 +80,21 @@ def result_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding
     if layout is None:
         return
     rows = result_rows(report, layout)
-    for col in layouts.APPLICATION_COLUMNS:
-        nums = values(report, "applications", [(r, col) for r in rows])
-        total = value(report, "applications", "total", col)
-        if nums is None or not total.usable:
-            continue
-        expected = sum(nums)
-        if equal(expected, total.number) or side_blank(
-                report, "applications", [(r, col) for r in rows], [("total", col)]):
-            continue
+    cols = [(col, [(r, col) for r in rows], [("total", col)]) for col in layouts.APPLICATION_COLUMNS]
+    for col, nums, (total,) in _broken(report, "applications", cols):
         yield finding(
             "RESULT_TOTAL_MISMATCH", f"applications.total.{col}",
-            f"{COLUMN_LABELS[col]}列：（一）至（六）各项之和 = {_nonzero_sum_text(nums)} = {fmt(expected)}"
-            f" ≠ （七）总计 {fmt(total.number)}",
-            expected=plain(expected), actual=plain(total.number),
+            f"{COLUMN_LABELS[col]}列：（一）至（六）各项之和 = {_nonzero_sum_text(nums)} = {fmt(sum(nums))}"
+            f" ≠ （七）总计 {fmt(total)}",
+            expected=plain(sum(nums)), actual=plain(total),
         )
 
 
 def balance_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
-    for col in layouts.APPLICATION_COLUMNS:
-        nums = values(report, "applications", [("new", col), ("carried_in", col), ("total", col),
-                                                ("carried_out", col)])
-        if nums is None:
-            continue
-        new, carried_in, total, carried_out = nums
+    cols = [(col, [("new", col), ("carried_in", col)], [("total", col), ("carried_out", col)])
+            for col in layouts.APPLICATION_COLUMNS]  # fmt: skip
+    for col, (new, carried_in), (total, carried_out) in _broken(report, "applications", cols):
         left, right = new + carried_in, total + carried_out
-        if equal(left, right) or side_blank(report, "applications", [("new", col), ("carried_in", col)],
-                                            [("total", col), ("carried_out", col)]):
-            continue
         yield finding(
             "BALANCE_MISMATCH", f"applications.balance.{col}",
             f"{COLUMN_LABELS[col]}列：一+二 = {fmt(new)}+{fmt(carried_in)} = {fmt(left)} ≠ "
@@ -109,20 +106,13 @@ def balance_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
 
 def appeal_total_mismatch(report: Report, ctx: AuditContext) -> Iterator[Finding]:
     parts = ["upheld", "corrected", "other", "pending"]
-    for group, name in layouts.APPEAL_GROUPS.items():
-        nums = values(report, "appeals", [(group, k) for k in parts])
-        total = value(report, "appeals", group, "total")
-        if nums is None or not total.usable:
-            continue
-        expected = sum(nums)
-        if equal(expected, total.number) or side_blank(report, "appeals", [(group, k) for k in parts],
-                                                       [(group, "total")]):
-            continue
+    groups = [(g, [(g, k) for k in parts], [(g, "total")]) for g in layouts.APPEAL_GROUPS]
+    for group, nums, (total,) in _broken(report, "appeals", groups):
         yield finding(
             "APPEAL_TOTAL_MISMATCH", f"appeals.{group}.total",
-            f"{name}：结果维持+结果纠正+其他结果+尚未审结 = {_sum_text(nums)} = {fmt(expected)}"
-            f" ≠ 总计 {fmt(total.number)}",
-            expected=plain(expected), actual=plain(total.number),
+            f"{layouts.APPEAL_GROUPS[group]}：结果维持+结果纠正+其他结果+尚未审结 = {_sum_text(nums)} = "
+            f"{fmt(sum(nums))} ≠ 总计 {fmt(total)}",
+            expected=plain(sum(nums)), actual=plain(total),
         )
 
 

@@ -1,6 +1,6 @@
 """History rules: findings that need earlier crawls or other reports (pure; see rules.md).
 
-Every rule here is a function of a :class:`nianbao.monitor.history.History` (over the store, or in
+Every rule here is a function of a :class:`nianbao.rules.histories.History` (over the store, or in
 memory) and returns :class:`HistoryFinding` objects: a :class:`~nianbao.model.Finding` plus the
 agency, year and report it belongs to.  Nothing here fetches, parses or writes.
 

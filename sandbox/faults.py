@@ -80,14 +80,8 @@ class Fault:
 # ---------------------------------------------------------------------------- hostile files (pure)
 
 
-def encrypted_pdf() -> bytes:
-    """A one-page PDF with a Standard security handler and a non-empty user password."""
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -44 >>",
-    ]
+def raw_pdf(objs: list[bytes], trailer: bytes = b"") -> bytes:
+    """A PDF written by hand from its objects (object 1 is the catalog); ``trailer``: extra entries."""
     out = b"%PDF-1.4\n"
     offsets = []
     for i, body in enumerate(objs, start=1):
@@ -96,9 +90,18 @@ def encrypted_pdf() -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += (b"trailer\n<< /Size 5 /Root 1 0 R /Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef>"
-            b" <0123456789abcdef0123456789abcdef>] >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, trailer, xref)
     return out
+
+
+def encrypted_pdf() -> bytes:
+    """A one-page PDF with a Standard security handler and a non-empty user password."""
+    return raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -44 >>",
+    ], b"/Encrypt 4 0 R /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>] ")
 
 
 def huge_png(width: int = 20_000, height: int = 20_000) -> bytes:

@@ -268,15 +268,18 @@ def docx_to_pdf(docx_bytes: bytes) -> bytes:
     return convert(docx_bytes, "render_office", "docx", "pdf")
 
 
-def pdf_to_png(pdf_bytes: bytes, dpi: int = 150) -> list[bytes]:
-    """Every page as PNG bytes (pypdfium2)."""
+def pdf_to_png(pdf_bytes: bytes, dpi: int = 150, bands: list[tuple[int, float, float]] | None = None,
+               grayscale: bool = False) -> list[bytes]:
+    """Every page as PNG bytes (pypdfium2); with ``bands`` ``(page, top, bottom)`` in points, those strips."""
     import pypdfium2 as pdfium
 
     out = []
     doc = pdfium.PdfDocument(pdf_bytes)
     try:
-        for i in range(len(doc)):
-            img = doc[i].render(scale=dpi / 72).to_pil()
+        for i, top, bottom in bands if bands is not None else [(i, None, None) for i in range(len(doc))]:
+            img = doc[i].render(scale=dpi / 72, grayscale=grayscale).to_pil()
+            if top is not None:
+                img = img.crop((0, round(top * dpi / 72), img.width, round(bottom * dpi / 72)))
             buf = io.BytesIO()
             img.save(buf, "PNG")
             out.append(buf.getvalue())

@@ -14,10 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nianbao import intake
-from nianbao.monitor.history import StoreHistory
 from nianbao.rules import history as hrules
+from nianbao.rules.deadlines import publisher_kind
 from nianbao.sandbox.render import render_page
 from nianbao.sandbox.reports import build_report
+from nianbao.storage.history import StoreHistory
 from nianbao.storage.store import Store
 
 
@@ -191,7 +192,7 @@ def add_history(store: Store, *, today: dt.date = dt.date(2025, 6, 30), seed: in
     # year and copy rules would fire on every pair: keep the monitoring rules' findings only.
 
     rid = runs["monitor"] = store.start_run("monitor", {"plan": "sample"})
-    items = [h for h in hrules.audit_history(StoreHistory(store), today=today) if h.finding.rule in MONITOR_RULES]
+    items = [h for h in hrules.audit_history(StoreHistory(store, publisher_kind), today=today) if h.finding.rule in MONITOR_RULES]
     result = store.save_history_findings(items, rules=hrules.RULES, run_id=rid)
     summary = {"history_findings": len(items), "new": len(result["new"]), "resolved": len(result["resolved"]),
                "by_rule": dict(Counter(h.finding.rule for h in items))}  # fmt: skip

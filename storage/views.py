@@ -61,24 +61,15 @@ def timeliness_by_agency(store: Store, *, year: int | None = None) -> list[dict[
     return store.query(sql.format(year=" AND year = ?"), (year,))
 
 
-def findings_by_agency(store: Store, **filters: Any) -> list[dict[str, Any]]:
-    """Finding counts per (agency id, severity, review status)."""
+def findings_by(store: Store, key: str, **filters: Any) -> list[dict[str, Any]]:
+    """Finding counts per (``key``, severity, review status); ``key`` is ``agency_id`` or ``rule``."""
+    if key not in ("agency_id", "rule"):
+        raise ValueError(f"cannot count findings by {key!r}")
     where, params = _finding_where(**filters)
     return store.query(
-        f"""SELECT f.agency_id, f.severity, {_STATUS} AS status, COUNT(*) AS n
+        f"""SELECT f.{key}, f.severity, {_STATUS} AS status, COUNT(*) AS n
             FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
-            GROUP BY f.agency_id, f.severity, status""",
-        params,
-    )
-
-
-def findings_by_rule(store: Store, **filters: Any) -> list[dict[str, Any]]:
-    """Finding counts per (rule, severity, review status)."""
-    where, params = _finding_where(**filters)
-    return store.query(
-        f"""SELECT f.rule, f.severity, {_STATUS} AS status, COUNT(*) AS n
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
-            GROUP BY f.rule, f.severity, status""",
+            GROUP BY f.{key}, f.severity, status""",
         params,
     )
 

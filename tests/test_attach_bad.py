@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.parsers.attachments import UnreadableDocument, UnsupportedDocument, extract
-from nianbao.sandbox.faults import docx_bomb, encrypted_pdf, huge_png
+from nianbao.sandbox.faults import docx_bomb, encrypted_pdf, huge_png, raw_pdf
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
 
@@ -17,21 +17,12 @@ CORPUS = Path(__file__).parent / "data" / "corpus"
 def _pdf_bomb() -> bytes:
     """A one-page PDF whose content stream inflates to 100 MB."""
     blob = zlib.compress(b"0 0 m " * (100 * 1024 * 1024 // 6), 9)
-    objs = [
+    return raw_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(blob) + blob + b"\nendstream",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 5\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return out
+    ])
 
 
 CASES = {

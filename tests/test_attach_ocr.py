@@ -17,7 +17,7 @@ import pytest
 from nianbao.parsers.attachments import extract
 from nianbao.parsers.blocks import Extracted, GridBlock
 from nianbao.parsers.layout_geom import align_continued
-from nianbao.sandbox.render_office import docx_to_pdf, official_grids, render_docx, scanned
+from nianbao.sandbox.render_office import docx_to_pdf, official_grids, pdf_to_png, render_docx, scanned
 from tests.attach_support import compare, make_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")]
@@ -42,20 +42,7 @@ def table_bands(pdf: bytes) -> list[tuple[int, float, float]]:
 
 def render_bands(pdf: bytes, bands: list[tuple[int, float, float]]) -> list[bytes]:
     """Each band as a PNG at :data:`DPI` (full page width)."""
-    import pypdfium2 as pdfium
-
-    out = []
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        for i, top, bottom in bands:
-            img = doc[i].render(scale=DPI / 72, grayscale=True).to_pil()
-            img = img.crop((0, round(top * DPI / 72), img.width, round(bottom * DPI / 72)))
-            buf = io.BytesIO()
-            img.save(buf, "PNG")
-            out.append(buf.getvalue())
-    finally:
-        doc.close()
-    return out
+    return pdf_to_png(pdf, DPI, bands=bands, grayscale=True)
 
 
 @pytest.fixture(scope="module")

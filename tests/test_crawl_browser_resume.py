@@ -27,14 +27,6 @@ def network():
     return generate(SEED, 3)  # static, trs, jscolumn
 
 
-@pytest.fixture(scope="module")
-def proxy(network):
-    from nianbao.sandbox.server import running
-
-    with running(network) as url:
-        yield url
-
-
 def _report_set(db: Path) -> set[tuple]:
     from nianbao.storage.store import Store
 

@@ -28,14 +28,6 @@ def network():
 
 
 @pytest.fixture(scope="module")
-def proxy(network):
-    from nianbao.sandbox.server import running
-
-    with running(network) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def crawled(network, proxy, tmp_path_factory):
     """One full crawl of the network; the tests below read what it stored."""
     out = tmp_path_factory.mktemp("crawl")

@@ -7,7 +7,6 @@ sandbox proxy counting requests per URL.  Marked slow: about three minutes in al
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from collections import defaultdict
@@ -17,7 +16,7 @@ import pytest
 
 from nianbao.distributed.compare import differences, snapshot
 from nianbao.distributed.keys import Keys, connect
-from nianbao.sandbox.harness import Cluster, redis_server
+from nianbao.sandbox.harness import Cluster
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import running
 
@@ -26,14 +25,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.slow]
 SEED, SIZE = 7, 2
 FAST = {"AUTOTHROTTLE_ENABLED": False, "NIANBAO_REDIS_HEARTBEAT_TTL": 4, "NIANBAO_REDIS_IDLE_CONFIRM": 1}
 RATE, BURST = 8.0, 2.0
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not on PATH (make system installs it)")
-    with redis_server() as url:
-        yield url
 
 
 def network(delay: float = 0.0):

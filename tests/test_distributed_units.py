@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
@@ -13,17 +12,8 @@ from nianbao.distributed.frontier import Frontier, frontier_done
 from nianbao.distributed.keys import Keys, connect
 from nianbao.intake.items import DocumentItem, ReportItem
 from nianbao.intake.sites import Site
-from nianbao.sandbox.harness import redis_server
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not on PATH (make system installs it)")
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import random
 import pytest
 
 from nianbao.model import Cell, Report
-from nianbao.monitor.history import MemoryHistory
 from nianbao.rules import history as H
+from nianbao.rules.histories import MemoryHistory
 from nianbao.sandbox.reports import AgencyState, build_report
 
 GOV = "甲县人民政府"

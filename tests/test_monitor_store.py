@@ -7,8 +7,9 @@ import datetime as dt
 
 from nianbao.model import Cell
 from nianbao.monitor.audit import audit_store
-from nianbao.monitor.history import StoreHistory
 from nianbao.monitor.notify import build_digest, known_fingerprints, new_findings
+from nianbao.rules.deadlines import publisher_kind
+from nianbao.storage.history import StoreHistory
 from nianbao.storage.store import Store
 from tests.storage_factory import make_report
 
@@ -29,7 +30,7 @@ def test_versions_removal_and_findings_lifecycle(tmp_path):
     r2 = copy.deepcopy(r1)
     r2.applications["new"]["total"] = Cell(99, "99")
     rid2 = _save(store, r2, b"v2")
-    h = StoreHistory(store)
+    h = StoreHistory(store, publisher_kind)
     [readings] = list(h.versions())
     assert [s.version for s in readings] == [1, 2] and readings[1].report_id == rid2
     assert h.report(AG, 2024).report_id == rid2 and h.report(AG, 2024).version == 2
@@ -71,6 +72,6 @@ def test_unlisted_after_a_later_crawl(tmp_path):
     run2 = store.start_run("crawl")
     store.add_document("http://www.jia.gov.cn/nb/2023.html", b"b", run_id=run2, site="http://www.jia.gov.cn/")
     store.finish_run(run2)
-    [rm] = StoreHistory(store).removals()
+    [rm] = StoreHistory(store, publisher_kind).removals()
     assert (rm.how, rm.stored.year) == ("unlisted", 2024)
     store.close()

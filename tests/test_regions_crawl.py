@@ -187,8 +187,9 @@ def _report(agency: str, kind: str, new: int, url: str):
 
 
 def test_hierarchy_mismatch_uses_store_parents_and_the_registry(tmp_path):
-    from nianbao.monitor.history import StoreHistory
     from nianbao.rules import history as H
+    from nianbao.rules.deadlines import publisher_kind
+    from nianbao.storage.history import StoreHistory
     from nianbao.storage.store import Store
 
     with Store(tmp_path / "h.db") as store:
@@ -201,9 +202,9 @@ def test_hierarchy_mismatch_uses_store_parents_and_the_registry(tmp_path):
                                              ("榆中县财政局", "department", 6), ("榆中县教育局", "department", 7),
                                              ("某乡人民政府", "township", 50)]):
             store.save_report(_report(name, kind, n, f"http://www.yuzhong.gov.cn/{i}.html"))
-        links = H.parent_links(StoreHistory(store).agencies())
+        links = H.parent_links(StoreHistory(store, publisher_kind).agencies())
         assert links == {"榆中县财政局": "榆中县人民政府", "榆中县教育局": "榆中县人民政府"}
-        found = [f for f in H.hierarchy(StoreHistory(store)) if f.finding.where == "applications.new.total"]
+        found = [f for f in H.hierarchy(StoreHistory(store, publisher_kind)) if f.finding.where == "applications.new.total"]
     # the county's 10 < 6 + 7; the city is not summed over its county (a county is not its department)
     assert [(f.agency, f.finding.expected, f.finding.actual) for f in found] == [("榆中县人民政府", 13, 10)]
 

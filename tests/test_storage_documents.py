@@ -10,13 +10,6 @@ from nianbao.storage import Store
 from nianbao.storage.store import canonical_url
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "n.db")
-    yield s
-    s.close()
-
-
 def test_same_bytes_twice_is_one_version(store, tmp_path):
     body = "<html>年报</html>".encode()
     a = store.add_document(

@@ -7,15 +7,8 @@ import datetime as dt
 import pytest
 
 from nianbao.model import Finding
-from nianbao.storage import Store, exports
+from nianbao.storage import exports
 from tests.storage_factory import make_report, n_cells
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "n.db")
-    yield s
-    s.close()
 
 
 def _doc(store, url="http://www.lishan.gov.cn/a.html", body=b"v1", at="2025-01-21T00:00:00+00:00"):

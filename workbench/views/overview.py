@@ -82,8 +82,8 @@ async def overview(request: Request) -> Response:
     data = ov.build(
         agencies,
         q.timeliness_by_agency(store, year=f.year),
-        q.findings_by_agency(store, **f.finding_filters),
-        q.findings_by_rule(store, **rule_scope),
+        q.findings_by(store, "agency_id", **f.finding_filters),
+        q.findings_by(store, "rule", **rule_scope),
         f,
         years,
         group_by=group_by,

@@ -1,148 +1,23 @@
-"""What the history rules may know about earlier crawls: the :class:`History` interface.
-
-Two implementations: :class:`StoreHistory` reads a ``nianbao.storage.Store`` (the only door to the
-SQLite file); :class:`MemoryHistory` is filled by hand (tests, the sandbox's own reports).
-The rules in ``nianbao.rules.history`` are pure functions of a ``History``.
-"""
+"""The history rules' view of the store: :class:`StoreHistory` (``nianbao.rules.histories.History``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from collections.abc import Callable, Iterable
 
-from nianbao.model import Report
-from nianbao.rules.deadlines import publisher_kind
-from nianbao.storage.store import to_date
+from nianbao.model import AgencyInfo, Removal, Report, StoredReport
+from nianbao.storage.store import Store, to_date
 
-
-@dataclass(frozen=True)
-class AgencyInfo:
-    """An agency as the store knows it; ``watched``: it has a portal in the site list."""
-
-    name: str
-    kind: str | None = None  # government | department | township
-    level: str | None = None
-    province: str | None = None
-    parent: str | None = None
-    region: str | None = None
-    watched: bool = True
-
-
-@dataclass
-class StoredReport:
-    """One reading of one version of a document, with where it came from."""
-
-    report: Report
-    agency: str
-    year: int
-    report_id: int | None = None
-    document: str | None = None  # canonical URL of the document read
-    version: int = 1  # 1 = first version of that document
-    fetched_at: str | None = None  # when this version was first fetched
-    first_seen: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class Removal:
-    """A report seen before that is gone: ``gone`` (404/410) or ``unlisted`` (no longer linked)."""
-
-    stored: StoredReport
-    how: Literal["gone", "unlisted"]
-    status: int | None = None
-    since: str | None = None
-
-
-class History(Protocol):
-    def agencies(self) -> list[AgencyInfo]:
-        """Every agency known (watched or found issuing reports)."""
-        ...
-
-    def reports(self, year: int | None = None) -> list[StoredReport]:
-        """The current report of each (agency, year), optionally of one year."""
-        ...
-
-    def report(self, agency: str, year: int) -> StoredReport | None:
-        """The current report of ``agency`` for ``year``."""
-        ...
-
-    def versions(self) -> Iterable[list[StoredReport]]:
-        """Per document read more than once with different bytes: its readings, oldest first."""
-        ...
-
-    def removals(self) -> list[Removal]:
-        """Current reports whose document is gone or no longer listed."""
-        ...
-
-
-# ---------------------------------------------------------------- in memory
-
-
-@dataclass
-class MemoryHistory:
-    """A History filled by hand: ``add_agency``, ``add_report`` (again for a new version), ``remove``."""
-
-    _agencies: dict[str, AgencyInfo] = field(default_factory=dict)
-    _docs: dict[str, list[StoredReport]] = field(default_factory=dict)
-    _removed: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-
-    def add_agency(self, name: str, **info: object) -> AgencyInfo:
-        a = AgencyInfo(name, **info)  # type: ignore[arg-type]
-        self._agencies[name] = a
-        return a
-
-    def add_report(self, report: Report, *, document: str | None = None, agency: str | None = None,
-                   fetched_at: str | None = None, report_id: int | None = None) -> StoredReport:
-        """Add a reading; the same ``document`` again is its next version (and becomes current)."""
-        agency = agency or report.agency
-        if not agency or report.year is None:
-            raise ValueError("a stored report needs an agency and a year")
-        document = document or report.url or f"mem://{agency}/{report.year}"
-        if agency not in self._agencies:
-            self.add_agency(agency, watched=False)
-        readings = self._docs.setdefault(document, [])
-        s = StoredReport(report, agency, report.year, report_id=report_id, document=document,
-                         version=len(readings) + 1, fetched_at=fetched_at)
-        readings.append(s)
-        return s
-
-    def remove(self, document: str, how: Literal["gone", "unlisted"] = "gone", status: int | None = 404) -> None:
-        self._removed[document] = (how, status)
-
-    def agencies(self) -> list[AgencyInfo]:
-        return list(self._agencies.values())
-
-    def _current(self) -> dict[tuple[str, int], StoredReport]:
-        out: dict[tuple[str, int], StoredReport] = {}
-        for readings in self._docs.values():
-            last = readings[-1]
-            if last.report.is_report:
-                out[(last.agency, last.year)] = last  # a later document beats an earlier one
-        return out
-
-    def reports(self, year: int | None = None) -> list[StoredReport]:
-        return [s for (_, y), s in self._current().items() if year is None or y == year]
-
-    def report(self, agency: str, year: int) -> StoredReport | None:
-        return self._current().get((agency, year))
-
-    def versions(self) -> Iterable[list[StoredReport]]:
-        return [list(r) for r in self._docs.values() if len(r) > 1]
-
-    def removals(self) -> list[Removal]:
-        current = {s.document: s for s in self._current().values()}
-        return [Removal(current[d], how, status) for d, (how, status) in self._removed.items() if d in current]
-
-
-# ---------------------------------------------------------------- over the store
+KindOf = Callable[[str, "str | None"], "str | None"]
 
 
 class StoreHistory:
     """A History over a ``nianbao.storage.Store`` (read-only; reports loaded lazily and cached)."""
 
-    def __init__(self, store) -> None:  # nianbao.storage.Store (not imported: keeps this module light)
+    def __init__(self, store: Store, kind_of: KindOf | None = None) -> None:
+        """``kind_of(name, level)`` guesses the kind of an agency the store does not know the kind of
+        (``nianbao.rules.deadlines.publisher_kind``; given by the caller: storage does not import rules)."""
         self.store = store
+        self.kind_of = kind_of
         self._cache: dict[int, Report] = {}
 
     def _load(self, report_id: int) -> Report:
@@ -167,8 +42,8 @@ class StoreHistory:
         governments = {}
         for r in rows:
             kind = r["kind"] or r["report_kind"]
-            if kind is None:
-                kind = publisher_kind(r["name"], r["level"])
+            if kind is None and self.kind_of is not None:
+                kind = self.kind_of(r["name"], r["level"])
             r["kind"] = kind
             if kind == "government" and r["region_code"]:
                 governments.setdefault(r["region_code"], r["name"])
