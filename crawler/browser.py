@@ -1,6 +1,11 @@
-"""What the browser may skip loading (``PLAYWRIGHT_ABORT_REQUEST``): images, fonts, media, styles."""
+"""The browser's side of a crawl: what it may skip loading (``PLAYWRIGHT_ABORT_REQUEST``) and how a
+rendered page is explored (:func:`explore`)."""
 
 from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
 
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media", "stylesheet"})
 
@@ -10,3 +15,137 @@ def abort_request(request) -> bool:
     if request.is_navigation_request():
         return False
     return request.resource_type in ABORTED_RESOURCE_TYPES
+
+
+# --------------------------------------------------------------------- in-page exploration
+# A rendered navigation page is explored the way a person would: scroll once, look inside its
+# frames, click what moves towards reports or to the next page (whatever its markup), and keep
+# every link, navigation and XHR/fetch answer this causes.  Nothing here scores or follows a
+# link: the spider puts everything found through the same scoring and scheduler.
+
+# Elements a person would click that are not plain links: handlers, javascript: links, buttons.
+CANDIDATES_JS = r"""
+(args) => {
+  const [nextRe, topicRe, limit] = [new RegExp(args.next), new RegExp(args.topic), args.limit];
+  const seen = new Set(); const out = [];
+  const els = document.querySelectorAll(
+    '[onclick], a[href^="javascript"], a:not([href]), button, [role="button"], [role="tab"], li[class*="page"], span[class*="page"]');
+  for (const el of els) {
+    const text = (el.innerText || el.value || el.title || '').replace(/\s+/g, ' ').trim();
+    if (!text || text.length > 40 || seen.has(text)) continue;
+    const href = (el.getAttribute('href') || '').trim();
+    if (href && !href.startsWith('javascript') && href !== '#') continue;  // a plain link: read without a click
+    const next = nextRe.test(text), topic = topicRe.test(text);
+    if (!next && !topic) continue;
+    seen.add(text);
+    el.setAttribute('data-nb-click', String(out.length));
+    out.push({i: out.length, text: text, next: next});
+    if (out.length >= limit) break;
+  }
+  out.sort((a, b) => (b.next - a.next));
+  return out;
+}
+"""
+
+ANCHORS_JS = r"""
+() => Array.from(document.querySelectorAll('a[href], area[href]')).map(a => {
+  const row = a.closest('li, tr, dd, p, article');
+  return [a.href, (a.innerText || a.title || '').replace(/\s+/g, ' ').trim(),
+          row ? row.innerText.replace(/\s+/g, ' ').trim().slice(0, 300) : ''];
+}).filter(x => x[0].startsWith('http'))
+"""
+
+EARLY_XHR_JS = r"""
+() => performance.getEntriesByType('resource')
+  .filter(e => e.initiatorType === 'xmlhttprequest' || e.initiatorType === 'fetch').map(e => e.name)
+"""
+
+NEXT_PAGE = r"^(下一?页|下页|后一?页|>|›|»|>>|next|Next|更多|加载更多|查看更多)$"
+TOPIC = r"(年报|年度报告|信息公开|政务公开|公开年报|法定主动公开|公开目录)"
+MAX_DATA_CHARS = 2_000_000  # an XHR answer is read up to this size
+
+
+@dataclass
+class Exploration:
+    """What exploring one rendered page found."""
+
+    anchors: list[tuple[str, str, str]] = field(default_factory=list)  # (url, text, row) in every frame
+    frames: list[str] = field(default_factory=list)  # URLs of the page's frames
+    navigations: list[tuple[str, str]] = field(default_factory=list)  # (url, text clicked) a click led to
+    data: list[tuple[str, str]] = field(default_factory=list)  # (url, body) of XHR/fetch answers
+    early_xhr: list[str] = field(default_factory=list)  # XHR/fetch URLs loaded before we listened
+    clicks: int = 0
+    out_of_time: bool = False
+
+
+async def _anchors(page) -> list[tuple[str, str, str]]:
+    out: list[tuple[str, str, str]] = []
+    for frame in page.frames:
+        try:
+            out.extend(tuple(x) for x in await frame.evaluate(ANCHORS_JS))
+        except Exception:  # noqa: BLE001 - a frame that went away or refuses scripts
+            continue
+    return out
+
+
+async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600) -> Exploration:
+    """Explore a loaded Playwright ``page`` within ``max_clicks`` clicks and ``seconds``."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    found = Exploration()
+    start = time.monotonic()
+    pending: list = []
+
+    async def keep(response) -> None:
+        try:
+            if response.request.resource_type in ("xhr", "fetch") and response.ok:
+                body = await response.text()
+                found.data.append((response.url, body[:MAX_DATA_CHARS]))
+        except Exception:  # noqa: BLE001 - a body that cannot be read is skipped
+            return
+
+    def on_response(response) -> None:
+        pending.append(asyncio.ensure_future(keep(response)))
+
+    popups: list = []
+    page.on("response", on_response)
+    page.on("popup", popups.append)
+    try:
+        found.early_xhr = list(await page.evaluate(EARLY_XHR_JS))
+        await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy lists
+        await page.wait_for_timeout(settle_ms)
+        found.frames = [f.url for f in page.frames[1:] if f.url.startswith("http")]
+        found.anchors = await _anchors(page)
+        home = page.url
+        args = {"next": NEXT_PAGE, "topic": TOPIC, "limit": max_clicks}
+        candidates = await page.evaluate(CANDIDATES_JS, args) if max_clicks > 0 else []
+        for c in candidates[:max_clicks]:
+            if time.monotonic() - start > seconds:
+                found.out_of_time = True
+                break
+            found.clicks += 1
+            try:
+                async with page.expect_navigation(timeout=settle_ms * 3):
+                    await page.click(f"[data-nb-click='{c['i']}']", timeout=1000, no_wait_after=True)
+            except PlaywrightTimeout:  # no navigation: the page changed in place (a pager, a tab)
+                await page.wait_for_timeout(settle_ms)
+                found.anchors.extend(await _anchors(page))
+            except Exception:  # noqa: BLE001 - the element went away, a dialog...
+                continue
+            else:
+                if page.url != home:
+                    found.navigations.append((page.url, c["text"]))
+                    await page.goto(home, wait_until="networkidle")
+                    await page.evaluate(CANDIDATES_JS, args)  # the marks went with the old document
+            for p in popups:
+                try:
+                    await p.wait_for_load_state("domcontentloaded", timeout=2000)
+                    found.navigations.append((p.url, c["text"]))
+                finally:
+                    await p.close()
+            popups.clear()
+        if pending:
+            await asyncio.wait(pending, timeout=2)
+    finally:
+        page.remove_listener("response", on_response)
+    return found

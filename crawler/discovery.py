@@ -319,6 +319,14 @@ def links_from_xml_text(body: str | bytes, base_url: str) -> list[DataLink]:
     return out
 
 
+_SCRIPT_PAGER = re.compile(r"page|分页|下一页|翻页|尾页", re.I)
+
+
+def script_pager_hint(scripts: str) -> bool:
+    """Inline scripts that may write a pager (whatever the CMS: a call, a loop, a template)."""
+    return bool(_SCRIPT_PAGER.search(scripts or ""))
+
+
 def js_only_suspect(*, title: str, url: str, n_candidate_links: int, n_pager_links: int, scripts: str) -> bool:
     """A column page whose static HTML lists nothing but whose scripts fill the list in."""
     if n_candidate_links or n_pager_links or not scripts.strip():
@@ -393,6 +401,20 @@ def site_base(host: str) -> str:
     """A portal's base host: www.xx.gov.cn -> xx.gov.cn (its sub-sites are *.xx.gov.cn)."""
     host = (host or "").lower().split(":")[0]
     return host[4:] if host.startswith("www.") else host
+
+
+def is_government_host(host: str) -> bool:
+    """A host of a Chinese government (``*.gov.cn``), where a county's disclosure platform may live."""
+    host = (host or "").lower().split(":")[0]
+    return host.endswith(".gov.cn")
+
+
+_DISCLOSURE = re.compile(r"信息公开|政务公开|公开目录|公开平台|xxgk|zfxxgk|gkml|opendata|open", re.I)
+
+
+def is_disclosure_link(text: str, url: str) -> bool:
+    """A link into the 信息公开 platform (by its text, or by the path or host that names it)."""
+    return bool(_DISCLOSURE.search(text or "")) or bool(_DISCLOSURE.search(urlsplit(url).netloc + url_path(url)))
 
 
 def same_site(url: str, site_url: str) -> bool:

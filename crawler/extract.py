@@ -25,6 +25,81 @@ class Link:
     text: str
     row: str = ""  # text of the list row / menu item around the link
     list_date: str | None = None
+    how: str = "a"  # a | frame (an embedded document) | handler (onclick/javascript:) | option | script
+
+
+# A URL written as a string literal in script or a handler: absolute, rooted, relative with a page
+# extension, or a query-only link to a page script.
+_URL_LITERAL = re.compile(
+    r"""["']((?:https?://[^"'\s<>]+)|(?:\.{0,2}/[^"'\s<>]*)|(?:[\w./-]+\.(?:s?html?|jsp|aspx?|php|do|action)"""
+    r"""(?:\?[^"'\s<>]*)?))["']"""
+)
+_CJK_LITERAL = re.compile(r"""["']([^"'\n]{0,80}?[\u4e00-\u9fff][^"'\n]{0,80}?)["']""")
+_HTML_IN_SCRIPT = re.compile(r"""<a\s[^<>]*?href\s*=\s*\\?["']([^"'\\<>]+)\\?["'][^<>]*>(.{1,200}?)</a>""", re.S | re.I)
+_NOT_PAGE = (".js", ".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".woff", ".woff2", ".ttf", ".map")
+
+
+def url_literals(code: str) -> list[str]:
+    """URL-like string literals of a piece of script (an onclick handler, a ``javascript:`` href)."""
+    out = []
+    for m in _URL_LITERAL.finditer(code or ""):
+        raw = m.group(1)
+        if raw in ("/", "./", "../") or raw.startswith("//") or raw.lower().split("?")[0].endswith(_NOT_PAGE):
+            continue
+        out.append(raw)
+    return out
+
+
+def _record_bounds(text: str, start: int, end: int, reach: int = 240) -> tuple[int, int]:
+    """The record a literal sits in: its enclosing ``{…}`` (or ``<tr>…</tr>`` row), else its line, within ``reach``."""
+    lo, hi = max(0, start - reach), min(len(text), end + reach)
+    for opener, closer in (("{", "}"), ("<tr", "</tr>"), ("<li", "</li>"), ("\n", "\n")):
+        a = text.rfind(opener, lo, start)
+        b = text.find(closer, end, hi)
+        if a >= 0 and b >= 0:
+            return a, b + len(closer)
+    return lo, hi
+
+
+def script_links(scripts: str, base: str) -> list[Link]:
+    """Links written into script as data: a URL literal with a Chinese title literal beside it.
+
+    Covers the common shapes of script-written lists without knowing the CMS: JS arrays of
+    objects (``{title:'…', url:'…'}``), ``document.write`` rows, arrays of pairs.  The title is the
+    nearest Chinese string literal within the same object-sized window.
+    """
+    out: list[Link] = []
+    text = scripts or ""
+    seen: set[str] = set()
+    for m in _HTML_IN_SCRIPT.finditer(text):  # markup written by script (document.write, innerHTML +=)
+        absu = urldefrag(urljoin(base, m.group(1)))[0]
+        label = re.sub(r"<[^>]+>|\s+", " ", m.group(2)).strip()
+        if label and absu not in seen and not m.group(1).startswith("javascript:"):
+            seen.add(absu)
+            lo, hi = _record_bounds(text, m.start(), m.end())
+            d = list_date(text[lo:hi], label)
+            out.append(Link(absu, label, text[lo:hi][:300], d.isoformat() if d else None, "script"))
+    for m in _URL_LITERAL.finditer(text):
+        raw = m.group(1)
+        if raw in ("/", "./", "../") or raw.startswith("//") or raw.lower().split("?")[0].endswith(_NOT_PAGE):
+            continue
+        lo, hi = _record_bounds(text, m.start(), m.end())
+        window = text[lo:hi]
+        best, dist = "", None
+        for t in _CJK_LITERAL.finditer(window):
+            d = abs((lo + t.start()) - m.start())
+            if dist is None or d < dist:
+                best, dist = t.group(1), d
+        if not best:
+            continue
+        absu = urldefrag(urljoin(base, raw))[0]
+        if absu in seen:
+            continue
+        seen.add(absu)
+        label = re.sub(r"<[^>]+>", "", best).strip()
+        d = list_date(window, label)
+        out.append(Link(absu, label, window[:300], d.isoformat() if d else None, "script"))
+    return out
 
 
 @dataclass
@@ -35,6 +110,15 @@ class Page:
     links: list[Link] = field(default_factory=list)
     scripts: str = ""
     text_len: int = 0
+    frames: int = 0  # embedded documents (frame, iframe)
+    handlers: int = 0  # onclick handlers and javascript: links
+    forms: int = 0  # forms and select menus
+    script_srcs: int = 0  # external scripts
+
+    @property
+    def interactive(self) -> bool:
+        """Whether a browser could show more than the static HTML (scripts, frames, handlers, forms)."""
+        return bool(self.scripts.strip() or self.script_srcs or self.frames or self.handlers or self.forms)
 
 
 def _bad(text: str) -> int:
@@ -127,6 +211,33 @@ def parse_page(body: bytes | str, url: str, *, encoding: str | None = None) -> P
         row = _row_text(a)
         d = list_date(row, label)
         page.links.append(Link(absu, label, row, d.isoformat() if d else None))
+    # embedded documents: frames and iframes are part of the page a person sees
+    for f in doc.iter("iframe", "frame"):
+        src = (f.get("src") or "").strip()
+        if src and not src.startswith(("javascript:", "about:", "data:")):
+            label = (f.get("title") or f.get("name") or "").strip()
+            page.links.append(Link(urldefrag(urljoin(base, src))[0], label, "", None, "frame"))
+    # what a person clicks that is not a plain link: onclick handlers and javascript: hrefs
+    for el in doc.xpath("//*[@onclick] | //a[starts-with(normalize-space(@href), 'javascript:')]"):
+        code = (el.get("onclick") or "") + " " + (el.get("href") or "")
+        label = re.sub(r"\s+", " ", el.text_content()).strip() or (el.get("title") or "").strip()
+        for raw in url_literals(code):
+            absu = urldefrag(urljoin(base, raw))[0]
+            if absu + "|" + label not in seen:
+                seen.add(absu + "|" + label)
+                row = _row_text(el)
+                d = list_date(row, label)
+                page.links.append(Link(absu, label, row, d.isoformat() if d else None, "handler"))
+    # jump menus: <select> options whose values are pages
+    for opt in doc.iter("option"):
+        value = (opt.get("value") or "").strip()
+        if value and url_literals(f"'{value}'"):
+            label = re.sub(r"\s+", " ", opt.text_content()).strip()
+            page.links.append(Link(urldefrag(urljoin(base, value))[0], label, "", None, "option"))
+    page.frames = sum(1 for link in page.links if link.how == "frame")
+    page.handlers = len(doc.xpath("//*[@onclick] | //a[starts-with(normalize-space(@href), 'javascript:')]"))
+    page.forms = len(doc.xpath("//form | //select"))
+    page.script_srcs = len(doc.xpath("//script[@src]"))
     body_el = doc.find(".//body")
     page.text_len = len((body_el.text_content() if body_el is not None else "").strip())
     return page

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
+import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,8 +22,9 @@ import scrapy
 from scrapy.http import Response
 
 from nianbao.crawler import discovery as disc
+from nianbao.crawler.browser import explore
 from nianbao.crawler.dates import list_date
-from nianbao.crawler.extract import Page, parse_page
+from nianbao.crawler.extract import Link, Page, parse_page, script_links
 from nianbao.crawler.journal import Journal
 from nianbao.intake.items import DocumentItem, ReportItem
 from nianbao.intake.sites import Portal, Site, group_portals, load_sites
@@ -62,6 +65,11 @@ class PortalSpider(scrapy.Spider):
         self.errors: dict[int, list[dict[str, str]]] = {}  # reliability: per-portal failures with their URL
         self.page_maxsize = 0
         self.frontier_max = 0  # NIANBAO_FRONTIER_MAX (see _frontier_room)
+        self.cms_hints = True  # NIANBAO_CMS_HINTS: False = the generic path alone
+        self.sister_hosts: dict[int, set[str]] = {}  # per portal: other government hosts in scope
+        self.render_left: list[int] = []  # per portal: pages the browser may still render and explore
+        self.clicks_left: list[int] = []
+        self.explore_left: list[float] = []  # seconds
 
     # --- setup -------------------------------------------------------------------------
 
@@ -88,6 +96,10 @@ class PortalSpider(scrapy.Spider):
         for b in spider.budgets:  # reliability: link traps
             b.max_per_pattern = s.getint("NIANBAO_MAX_PATTERN_PAGES", 25)
         spider.page_maxsize = s.getint("NIANBAO_PAGE_MAXSIZE", 8 * 1024 * 1024)
+        spider.cms_hints = s.getbool("NIANBAO_CMS_HINTS", True)
+        spider.render_left = [s.getint("NIANBAO_RENDER_BUDGET", 8)] * len(spider.portals)
+        spider.clicks_left = [s.getint("NIANBAO_CLICK_BUDGET", 12)] * len(spider.portals)
+        spider.explore_left = [s.getfloat("NIANBAO_EXPLORE_SECONDS", 30.0)] * len(spider.portals)
         spider.frontier_max = s.getint("NIANBAO_FRONTIER_MAX", 2000)
         jobdir = s.get("JOBDIR")
         spider.journal = Journal(jobdir) if jobdir else None
@@ -135,14 +147,37 @@ class PortalSpider(scrapy.Spider):
         meta.update(extra)
         return meta
 
-    def _in_scope(self, url: str, portal: Portal) -> bool:
-        return any(disc.same_site(url, s.url) for s in portal.sites)
+    def _in_scope(self, url: str, i: int) -> bool:
+        """On the government's own hosts: the portal's sites and their sub-hosts, and the sister hosts
+        its 信息公开 menu or its frames led to."""
+        p = self.portals[i]
+        if any(disc.same_site(url, s.url) for s in p.sites):
+            return True
+        host = (urlsplit(url).hostname or "").lower()
+        return host in self.sister_hosts.get(i, ())
+
+    def _names_us(self, portal_idx: int, link: Link) -> bool:
+        """Whether a link names this portal's government (its short name, or its division code in the URL)."""
+        said = link.text + link.row
+        for site in self.portals[portal_idx].sites:
+            if site.region and site.region in link.url:
+                return True
+            if any(n in said for n in name_forms(site.agency)):
+                return True
+        return False
+
+    def _widen_scope(self, portal_idx: int, url: str) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        if not host or not disc.is_government_host(host) or self._in_scope(url, portal_idx):
+            return
+        hosts = self.sister_hosts.setdefault(portal_idx, set())
+        if len(hosts) < 8:  # a menu of links to every government of the province is not a sister host
+            hosts.add(host)
+            self.crawler.stats.inc_value("nianbao/sister_hosts")
 
     def parse_page(self, response: Response):
         """A navigation or list page: score every link, follow the good ones, hand over reports."""
         portal_idx = response.meta["nb_portal"]
-        portal = self.portals[portal_idx]
-        budget = self.budgets[portal_idx]
         depth = response.meta.get("nb_depth", 0)
         self.crawler.stats.inc_value("nianbao/pages")
         self.crawler.stats.inc_value(f"nianbao/pages/{portal_idx}")
@@ -151,44 +186,108 @@ class PortalSpider(scrapy.Spider):
                 yield from self._follow_data(response, disc.links_from_xml_text(response.body, response.url))
             return
         page = parse_page(response.body, response.url, encoding=response.encoding)
+        yield from self._navigate(response, page, depth)
+
+    def _navigate(self, response: Response, page: Page, depth: int, extra: Iterable[Link] = ()):
+        """Follow what ``page`` (and ``extra`` links found by exploring it) leads to."""
+        portal_idx = response.meta["nb_portal"]
+        budget = self.budgets[portal_idx]
         context = page.column or ""
         title = page.title
-        n_reports = n_pagers = 0
-        for link in list(page.links) + list(self.extra_links(page, response)):
-            if not self._in_scope(link.url, portal):
-                continue
-            ls = disc.score_link(link.text, link.url, title=title, depth=depth + 1, context=context + "|" + link.row)
-            if ls.kind == disc.REPORT:
-                n_reports += 1
-                req = self._report_request(response, link.url, link.text, link.list_date, depth + 1)
-                if req is not None:
-                    yield req
-            elif ls.kind == disc.PAGER:
-                n_pagers += 1
-                if budget.allows(depth, ls.kind):
-                    yield self._page_request(response, link.url, ls.score, depth + 1, "pager")
-            elif ls.follow and disc.is_followable_url(link.url) and budget.allows(depth + 1, ls.kind):
-                yield self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
-        # pagers written by script
-        pages = disc.trs_pager_urls(page.scripts, response.url) or disc.page_count_urls(page.scripts, response.url)
+        counts = {"reports": 0, "pagers": 0, "follow": 0}
+        links = list(page.links) + list(extra)
+        if self.cms_hints:
+            links += list(self.extra_links(page, response))
+        if page.scripts:  # lists written by script: data islands, JS arrays, document.write rows
+            links += script_links(page.scripts, response.url)
+        yield from self._follow_links(response, links, title, context, depth, counts)
+        if page.scripts:
+            yield from self._follow_data(response, disc.links_from_xml_text(page.scripts, response.url))
+        n_reports, n_pagers = counts["reports"], counts["pagers"]
+        # pagers written by script (TRS createPageHTML, countPage): CMS hints
+        pages = []
+        if self.cms_hints:
+            pages = disc.trs_pager_urls(page.scripts, response.url) or disc.page_count_urls(page.scripts, response.url)
         if pages and (disc._column_page(title, context, response.url) or n_reports):
             for u in pages:
                 n_pagers += 1
                 if u != response.url and budget.allows(depth, disc.PAGER):
-                    yield self._page_request(response, u, disc.BASE_SCORES[disc.PAGER], depth, "pager")
-        # lists filled in by script
+                    req = self._page_request(response, u, disc.BASE_SCORES[disc.PAGER], depth, "pager")
+                    if req is not None:
+                        yield req
+        rendered = "playwright" in response.flags
+        if rendered:
+            return
+        # lists filled in by script: a known endpoint (CMS hint), else the browser
         if disc.js_only_suspect(
             title=title + "|" + context, url=response.url, n_candidate_links=n_reports, n_pager_links=n_pagers,
             scripts=page.scripts,
         ):
             yield from self._script_list(response, page, depth)
+        elif self._in_doubt(response, page, title + "|" + context, n_reports, n_pagers + counts["follow"]) or (
+                n_reports and not n_pagers and response.meta.get("nb_kind") != "pager"
+                and disc.script_pager_hint(page.scripts)):  # a list whose pager is written by script
+            self.crawler.stats.inc_value("nianbao/render_in_doubt")
+            req = self._render_again(response, depth)
+            if req is not None:
+                yield req
+
+    def _in_doubt(self, response: Response, page: Page, title: str, n_reports: int, n_onward: int) -> bool:
+        """A page on the way to the reports that leads nowhere in its static HTML but could in a browser."""
+        if n_reports or response.meta.get("nb_render") == "never" or not page.interactive:
+            return False
+        kind = response.meta.get("nb_kind", "start")
+        if kind not in ("start", disc.PATH, disc.COLUMN, disc.SUBSITE, disc.PAGER, "column", "frame"):
+            return False
+        if kind == "start":
+            return n_onward < 3  # a home page whose menu is written by script
+        return n_onward == 0 and (disc._column_page(title, "", response.url) or kind in (disc.PATH, "frame"))
+
+    def _follow_links(self, response: Response, links: Iterable[Link], title: str, context: str, depth: int,
+                      counts: dict[str, int]):
+        portal_idx = response.meta["nb_portal"]
+        budget = self.budgets[portal_idx]
+        seen: set[str] = set()
+        for link in links:
+            if link.url + "|" + link.text in seen:
+                continue
+            seen.add(link.url + "|" + link.text)
+            if link.how == "frame" or (disc.is_disclosure_link(link.text, link.url) and self._names_us(portal_idx, link)):
+                self._widen_scope(portal_idx, link.url)  # a frame or our 信息公开 menu leads to a sister host
+            if not self._in_scope(link.url, portal_idx):
+                continue
+            ls = disc.score_link(link.text, link.url, title=title, depth=depth + 1, context=context + "|" + link.row)
+            if ls.kind == disc.REPORT:
+                counts["reports"] += 1
+                req = self._report_request(response, link.url, link.text, link.list_date, depth + 1)
+                if req is not None:
+                    yield req
+            elif ls.kind == disc.PAGER:
+                counts["pagers"] += 1
+                if budget.allows(depth, ls.kind):
+                    req = self._page_request(response, link.url, ls.score, depth + 1, "pager")
+                    if req is not None:
+                        yield req
+            elif link.how == "frame" and disc.is_followable_url(link.url) and ls.kind != disc.DECOY \
+                    and budget.allows(depth + 1, disc.COLUMN):
+                # an embedded document is part of the page: always looked at (it is where lists often live)
+                counts["follow"] += 1
+                req = self._page_request(response, link.url, max(ls.score, disc.BASE_SCORES[disc.PATH]), depth + 1,
+                                         "frame")
+                if req is not None:
+                    yield req
+            elif ls.follow and disc.is_followable_url(link.url) and budget.allows(depth + 1, ls.kind):
+                counts["follow"] += 1
+                req = self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
+                if req is not None:
+                    yield req
 
     def extra_links(self, page: Page, response: Response) -> Iterable:
         """Hook for CMS-specific subclasses: more links found in this page's quirks."""
         return ()
 
     def _script_list(self, response: Response, page: Page, depth: int):
-        endpoints = disc.find_endpoints(page.scripts, response.url)
+        endpoints = disc.find_endpoints(page.scripts, response.url) if self.cms_hints else []
         self.crawler.stats.inc_value("nianbao/js_lists")
         if endpoints:
             for u in endpoints:
@@ -201,18 +300,81 @@ class PortalSpider(scrapy.Spider):
                                     nb_title=page.title + "|" + page.column, nb_scripts=page.scripts[:4000]),
                 )
         elif "playwright" not in response.flags and response.meta.get("nb_render") != "never":
-            yield self._render_again(response, depth)
+            req = self._render_again(response, depth)
+            if req is not None:
+                yield req
 
-    def _render_again(self, response: Response, depth: int) -> scrapy.Request:
+    def _render_again(self, response: Response, depth: int) -> scrapy.Request | None:
+        """The same page again through the browser, to be explored (within the portal's render budget)."""
+        i = response.meta["nb_portal"]
+        if not self.crawler.settings.getbool("NIANBAO_BROWSER", True):
+            return None
+        if self.render_left[i] <= 0:
+            self.crawler.stats.inc_value("nianbao/render_budget_out")
+            return None
+        self.render_left[i] -= 1
         self.crawler.stats.inc_value("nianbao/render_requested")
         return scrapy.Request(
             response.url,
-            callback=self.parse_page,
-            errback=self.on_error,
+            callback=self.parse_rendered,
+            errback=self.rendered_failed,
             dont_filter=True,
             priority=disc.BASE_SCORES[disc.COLUMN],
-            meta=self._meta(response, nb_depth=depth, nb_kind="column", nb_browser=True),
+            meta=self._meta(response, nb_depth=depth, nb_kind=response.meta.get("nb_kind", "column"),
+                            nb_browser=True, playwright_include_page=True),
         )
+
+    async def parse_rendered(self, response: Response):
+        """A page the browser rendered for us: explore it in place, then follow all it showed."""
+        i = response.meta["nb_portal"]
+        depth = response.meta.get("nb_depth", 0)
+        page_obj = response.meta.get("playwright_page")
+        found = None
+        if page_obj is not None:
+            t0 = time.monotonic()
+            try:
+                found = await explore(page_obj, max_clicks=max(0, min(6, self.clicks_left[i])),
+                                      seconds=max(0.0, min(15.0, self.explore_left[i])))
+            except Exception as exc:  # noqa: BLE001 - exploring is a bonus; the rendered HTML is still read
+                log.warning("页面 %s 交互探索失败：%s", response.url, exc)
+            finally:
+                await page_obj.close()
+            self.explore_left[i] -= time.monotonic() - t0
+        self.crawler.stats.inc_value("nianbao/pages")
+        self.crawler.stats.inc_value(f"nianbao/pages/{i}")
+        if not is_html_response(response):
+            return
+        page = parse_page(response.body, response.url, encoding=response.encoding)
+        extra: list[Link] = []
+        if found is not None:
+            self.clicks_left[i] -= found.clicks
+            stats = self.crawler.stats
+            stats.inc_value("nianbao/clicks", found.clicks)
+            stats.inc_value("nianbao/xhr_answers", len(found.data))
+            if found.out_of_time:
+                stats.inc_value("nianbao/explore_out_of_time")
+            extra += [Link(u, t, r, None, "a") for u, t, r in found.anchors]
+            extra += [Link(u, "", "", None, "frame") for u in found.frames]
+            extra += [Link(u, t, "", None, "handler") for u, t in found.navigations]
+            for url, body in found.data:  # what the page's own requests answered: mined like any list
+                links = disc.links_from_json_text(body, url) or disc.links_from_xml_text(body, url)
+                for item in self._follow_data(response, links):
+                    yield item
+                extra += script_links(body, url)
+            for url in found.early_xhr:  # answered before we listened: fetch them again, as data
+                if self._in_scope(url, i) and not disc.is_attachment_url(url):
+                    yield scrapy.Request(url, callback=self.parse_data, errback=self.on_error,
+                                         priority=disc.BASE_SCORES[disc.COLUMN],
+                                         meta=self._meta(response, nb_depth=depth, nb_kind="data",
+                                                         nb_title=page.title + "|" + page.column))  # fmt: skip
+        for item in self._navigate(response, page, depth, extra):
+            yield item
+
+    async def rendered_failed(self, failure):
+        page_obj = failure.request.meta.get("playwright_page")
+        if page_obj is not None:
+            await page_obj.close()
+        self.on_error(failure)
 
     def parse_data(self, response: Response):
         """A JSON/XML endpoint that fills a list in: its items are links like any other."""
@@ -235,11 +397,11 @@ class PortalSpider(scrapy.Spider):
                 yield self._render_again(response.replace(url=list_page), response.meta.get("nb_depth", 0))
 
     def _follow_data(self, response: Response, links: list[disc.DataLink]):
-        portal = self.portal_of(response)
+        portal_idx = response.meta["nb_portal"]
         depth = response.meta.get("nb_depth", 0)
         title = response.meta.get("nb_title", "")
         for link in links:
-            if not self._in_scope(link.url, portal):
+            if not self._in_scope(link.url, portal_idx):
                 continue
             ls = disc.score_link(link.title, link.url, title=title, depth=depth + 1)
             if ls.kind == disc.REPORT:
@@ -319,11 +481,10 @@ class PortalSpider(scrapy.Spider):
             page = parse_page(response.body, response.url, encoding=response.encoding)
             item.title = page.title
             depth = response.meta.get("nb_depth", 0)
-            portal = self.portals[portal_idx]
             for link in page.links:
                 if disc.is_attachment_url(link.url) and not disc.is_decoy(link.text):
                     attachments.append((link.url, link.text))
-                elif self._in_scope(link.url, portal):
+                elif self._in_scope(link.url, portal_idx):
                     # neighbours (上一篇/下一篇) and the column the report sits in
                     ls = disc.score_link(link.text, link.url, title=page.title, depth=depth + 1, context=page.column)
                     if ls.kind == disc.REPORT:
@@ -394,6 +555,15 @@ class PortalSpider(scrapy.Spider):
     @staticmethod
     def host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
+
+
+def name_forms(agency: str) -> list[str]:
+    """How a link may name a government: 鞍山市立山区人民政府 -> 鞍山市立山区, 立山区, 立山 (2+ characters)."""
+    short = re.sub(r"(人民政府|政府|管理委员会|管委会|办事处)$", "", agency.strip())
+    parts = [x for x in re.split(r"(?<=[省市州])(?=..)", short) if x]
+    forms = {short, parts[-1]}
+    forms |= {re.sub(r"(?<=[\u4e00-\u9fff]{2})(?:[\u4e00-\u9fff]族)*(自治县|自治旗|区|县|市|旗)$", "", f) for f in list(forms)}
+    return sorted(f for f in forms if len(f) >= 2)
 
 
 class _FakeResponse:
