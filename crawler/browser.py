@@ -109,7 +109,10 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
 
     popups: list = []
     page.on("response", on_response)
-    page.on("popup", popups.append)
+    def on_popup(p) -> None:
+        popups.append(p)
+
+    page.on("popup", on_popup)
     try:
         found.early_xhr = list(await page.evaluate(EARLY_XHR_JS))
         await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy lists
@@ -148,4 +151,5 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
             await asyncio.wait(pending, timeout=2)
     finally:
         page.remove_listener("response", on_response)
+        page.remove_listener("popup", on_popup)
     return found

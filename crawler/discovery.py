@@ -319,6 +319,15 @@ def links_from_xml_text(body: str | bytes, base_url: str) -> list[DataLink]:
     return out
 
 
+_CLICK_WORTHY = re.compile(r"年报|年度报告|信息公开|政务公开|公开目录|^(下一?页|下页|后页|>|›|»|更多|加载更多)$")
+
+
+def is_click_worthy(text: str) -> bool:
+    """A clickable element's text that a person would follow towards reports or the next page."""
+    text = (text or "").strip()
+    return bool(_CLICK_WORTHY.search(text)) and not is_decoy(text)
+
+
 _SCRIPT_PAGER = re.compile(r"page|分页|下一页|翻页|尾页", re.I)
 
 

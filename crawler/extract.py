@@ -114,6 +114,7 @@ class Page:
     handlers: int = 0  # onclick handlers and javascript: links
     forms: int = 0  # forms and select menus
     script_srcs: int = 0  # external scripts
+    unresolved: list[str] = field(default_factory=list)  # texts of clickable elements with no URL in sight
 
     @property
     def interactive(self) -> bool:
@@ -221,7 +222,10 @@ def parse_page(body: bytes | str, url: str, *, encoding: str | None = None) -> P
     for el in doc.xpath("//*[@onclick] | //a[starts-with(normalize-space(@href), 'javascript:')]"):
         code = (el.get("onclick") or "") + " " + (el.get("href") or "")
         label = re.sub(r"\s+", " ", el.text_content()).strip() or (el.get("title") or "").strip()
-        for raw in url_literals(code):
+        literals = url_literals(code)
+        if not literals and label:
+            page.unresolved.append(label[:40])  # a click whose target only the browser can tell
+        for raw in literals:
             absu = urldefrag(urljoin(base, raw))[0]
             if absu + "|" + label not in seen:
                 seen.add(absu + "|" + label)

@@ -145,9 +145,10 @@ class RenderMiddleware:
     # --- responses -----------------------------------------------------------------------
 
     async def process_response(self, request: Request, response: Response, spider=None):
-        page = request.meta.pop("playwright_page", None)
-        if page is not None:
-            return await self._after_challenge(request, response, page)
+        if request.meta.get("nb_challenge"):  # the page is ours (the spider's own pages go to their callback)
+            page = request.meta.pop("playwright_page", None)
+            if page is not None:
+                return await self._after_challenge(request, response, page)
         if "playwright" in response.flags:
             return response
         if disc.is_challenge(response.status, response.body):

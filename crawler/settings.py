@@ -105,6 +105,18 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    # phone nobody: no extension/component updates, pings, phishing or translate lookups, metrics
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-breakpad",
+    "--no-pings",
+    "--metrics-recording-only",
+    "--disable-features=OptimizationHints,OptimizationGuideModelDownloading,MediaRouter,Translate,"
+    "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
+    "NetworkTimeServiceQuerying",
+    "--component-updater=url-source=http://127.0.0.1:9/",  # --disable-component-update still asks: nowhere
 ]
 PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
     "executable_path": os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"),

@@ -236,6 +236,8 @@ class PortalSpider(scrapy.Spider):
         """A page on the way to the reports that leads nowhere in its static HTML but could in a browser."""
         if n_reports or response.meta.get("nb_render") == "never" or not page.interactive:
             return False
+        if any(disc.is_click_worthy(text) for text in page.unresolved):
+            return True  # something a person would click towards the reports, wired by script
         kind = response.meta.get("nb_kind", "start")
         if kind not in ("start", disc.PATH, disc.COLUMN, disc.SUBSITE, disc.PAGER, "column", "frame"):
             return False
@@ -329,6 +331,7 @@ class PortalSpider(scrapy.Spider):
         i = response.meta["nb_portal"]
         depth = response.meta.get("nb_depth", 0)
         page_obj = response.meta.get("playwright_page")
+        log.debug("exploring %s (page %s)", response.url, page_obj)
         found = None
         if page_obj is not None:
             t0 = time.monotonic()
@@ -340,6 +343,7 @@ class PortalSpider(scrapy.Spider):
             finally:
                 await page_obj.close()
             self.explore_left[i] -= time.monotonic() - t0
+            log.debug("explored %s: %s", response.url, found)
         self.crawler.stats.inc_value("nianbao/pages")
         self.crawler.stats.inc_value(f"nianbao/pages/{i}")
         if not is_html_response(response):

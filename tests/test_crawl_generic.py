@@ -1,0 +1,141 @@
+"""Generic discovery on pages no template of ours describes: each mechanism on a small page.
+
+Static mechanisms are pure (``parse_page``/``script_links``); the browser mechanisms run a real
+crawl (``nianbao crawl`` through the sandbox proxy, real Chromium) of a tiny portal whose reports
+can only be reached by rendering and acting in the page, with the CMS hints switched off.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nianbao.crawler.extract import parse_page, script_links
+from nianbao.sandbox.network import Response
+from nianbao.sandbox.server import running
+
+HOST = "http://www.kaifa.gov.cn"
+
+
+def test_frames_handlers_menus_and_script_lists_are_read_without_a_browser() -> None:
+    html = """<html><head><title>政府信息公开</title><script>
+      var list = [{title: '开发县2023年政府信息公开工作年度报告', url: '/nb/2023.html', time: '2024-01-20'}];
+      document.write("<li><a href='/nb/2022.html'>开发县2022年政府信息公开工作年度报告</a><span>2023-01-18</span></li>");
+    </script></head><body>
+      <iframe src="/xxgk/frame.html" title="信息公开目录"></iframe>
+      <span onclick="window.location.href='/xxgk/nb/'">政府信息公开年报</span>
+      <a href="javascript:void(0)" onclick="openWin('/nb/2021.html')">2021年度报告</a>
+      <select onchange="location=this.value"><option value="">请选择</option><option value="/xxgk/gknb/">公开年报</option></select>
+    </body></html>"""
+    page = parse_page(html.encode(), HOST + "/")
+    got = {(link.how, link.url.removeprefix(HOST), link.text) for link in page.links}
+    assert ("frame", "/xxgk/frame.html", "信息公开目录") in got
+    assert ("handler", "/xxgk/nb/", "政府信息公开年报") in got
+    assert ("handler", "/nb/2021.html", "2021年度报告") in got
+    assert ("option", "/xxgk/gknb/", "公开年报") in got
+    assert page.interactive and page.frames == 1
+    scripted = {(link.url.removeprefix(HOST), link.text, link.list_date) for link in script_links(page.scripts, page.url)}
+    assert ("/nb/2023.html", "开发县2023年政府信息公开工作年度报告", "2024-01-20") in scripted
+    assert ("/nb/2022.html", "开发县2022年政府信息公开工作年度报告", "2023-01-18") in scripted
+
+
+def _page(title: str, body: str, script: str = "") -> bytes:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>{body}"
+            f"<script>{script}</script></body></html>").encode()
+
+
+def _report(year: int) -> bytes:
+    return _page(f"开发县{year}年政府信息公开工作年度报告",
+                 f"<h1>开发县人民政府{year}年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>开发县人民政府</p>")
+
+
+class TinyPortal:
+    """A portal whose reports hide behind script: a menu built by script, a list fetched by XHR from
+    a URL assembled in script, a pager that navigates from an onclick handler, a list that loads
+    more on scroll, and a report list inside an iframe on a sister host of the same government."""
+
+    REPORTS = {2024: "/art/a2024.html", 2023: "/art/a2023.html", 2022: "/art/p2/a2022.html",
+               2021: "/art/lazy/a2021.html", 2020: "http://xxgk.kaifa.gov.cn/gk/a2020.html"}  # fmt: skip
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.pages: dict[str, tuple[str, bytes]] = {
+            "/": ("text/html", _page("开发县人民政府门户网站", "<div id='menu'></div>", """
+                var m = document.getElementById('menu'); var parts = ['xx', 'gk'];
+                m.innerHTML = '<a href="/' + parts.join('') + '/index.html">信息公开</a>';""")),
+            "/xxgk/index.html": ("text/html", _page("信息公开", """
+                <ul><li><span class='tab' onclick="go('nb')">政府信息公开年报</span></li></ul>
+                <iframe src='http://xxgk.kaifa.gov.cn/gk/list.html' title='公开目录'></iframe>""",
+                "function go(c){ location.href = '/xxgk/' + c + '/list.html'; }")),
+            "/xxgk/nb/list.html": ("text/html", _page("政府信息公开年报", """
+                <ul id='list'></ul><span class='pager' onclick="turn(2)">下一页</span>
+                <div id='more' style='height:3000px'></div>""", """
+                fetch('/api/' + 'columns/' + 7 + '?size=20').then(r => r.json()).then(d => {
+                  document.getElementById('list').innerHTML = d.rows.map(
+                    x => '<li><a href="' + x.link + '">' + x.name + '</a></li>').join(''); });
+                function turn(n){ location.href = '/xxgk/nb/list_' + n + '.html'; }
+                window.addEventListener('scroll', function once(){
+                  window.removeEventListener('scroll', once);
+                  fetch('/api/lazy').then(r => r.text()).then(t => { document.getElementById('more').innerHTML = t; });
+                });""")),
+            "/api/columns/7": ("application/json", (
+                '{"rows":[{"name":"开发县2024年政府信息公开工作年度报告","link":"/art/a2024.html"},'
+                '{"name":"开发县2023年政府信息公开工作年度报告","link":"/art/a2023.html"},'
+                '{"name":"开发县2024年统计年报","link":"/art/tj2024.html"}]}').encode()),
+            "/api/lazy": ("text/html", "<a href='/art/lazy/a2021.html'>开发县2021年政府信息公开工作年度报告</a>".encode()),
+            "/xxgk/nb/list_2.html": ("text/html", _page("政府信息公开年报 第2页",
+                "<ul><li><a href='/art/p2/a2022.html'>开发县2022年政府信息公开工作年度报告</a></li></ul>")),
+            "/art/tj2024.html": ("text/html", _page("开发县2024年统计年报", "<h1>开发县2024年统计年报</h1>")),
+        }
+        for year, path in self.REPORTS.items():
+            if path.startswith("/"):
+                self.pages[path] = ("text/html", _report(year))
+        self.sister = {
+            "/gk/list.html": ("text/html", _page("公开年报", "<ul><li><a href='/gk/a2020.html'>"
+                                                  "开发县2020年政府信息公开工作年度报告</a></li></ul>")),
+            "/gk/a2020.html": ("text/html", _report(2020)),
+        }
+
+    def respond(self, method: str, url: str, headers: dict | None = None) -> Response | None:
+        self.requests.append(url)
+        host, _, rest = url.removeprefix("http://").partition("/")
+        path = "/" + rest.split("?")[0]
+        table = {"www.kaifa.gov.cn": self.pages, "xxgk.kaifa.gov.cn": self.sister}.get(host)
+        if table is None:
+            return None
+        if path == "/robots.txt":
+            return Response(404, b"", {"Content-Type": "text/plain"})
+        ctype, body = table.get(path, ("text/html", b""))
+        if not body:
+            return Response(404, b"<html>404</html>", {"Content-Type": "text/html"})
+        return Response(200, body, {"Content-Type": f"{ctype}; charset=utf-8"})
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_browser_finds_what_only_script_and_clicks_show(tmp_path: Path) -> None:
+    portal = TinyPortal()
+    sites = tmp_path / "sites.csv"
+    sites.write_text("agency,url,level,region\n开发县人民政府,http://www.kaifa.gov.cn/,county,990101\n", "utf-8")
+    db = tmp_path / "n.db"
+    with running(portal) as proxy:
+        env = {**os.environ, "http_proxy": proxy, "HTTP_PROXY": proxy}
+        env.pop("no_proxy", None), env.pop("NO_PROXY", None)
+        cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet",
+               "-s", "NIANBAO_CMS_HINTS=False", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with sqlite3.connect(db) as c:
+        fetched = {u for (u,) in c.execute("SELECT url FROM documents")}
+        stats = dict(c.execute("SELECT key, value FROM json_each((SELECT stats FROM runs ORDER BY id DESC LIMIT 1))"))
+    want = {u if u.startswith("http") else HOST + u for u in TinyPortal.REPORTS.values()}
+    assert want <= fetched, sorted(want - fetched)
+    assert HOST + "/art/tj2024.html" not in fetched  # the 统计年报 stays a decoy
+    assert stats.get("nianbao/clicks", 0) >= 1 and stats.get("nianbao/xhr_answers", 0) >= 1
+    assert stats.get("nianbao/render_requested", 0) <= 8  # the portal's render budget
+    assert not [u for u in portal.requests if "kaifa.gov.cn" not in u]  # nothing outside the government
