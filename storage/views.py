@@ -79,7 +79,10 @@ def _finding_where(
     year: int | None = None,
     rule: str | None = None,
     severity: str | None = None,
+    severities: Sequence[str] | None = None,
     status: str | None = None,
+    statuses: Sequence[str] | None = None,
+    text: str | None = None,
     agency_ids: Sequence[int] | None = None,
     report_id: int | None = None,
     fingerprints: Sequence[str] | None = None,
@@ -99,7 +102,12 @@ def _finding_where(
         if value is not None:
             clauses.append(sql)
             params.append(value)
-    for col, values in (("f.agency_id", agency_ids), ("f.fingerprint", fingerprints)):
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append("(f.message LIKE ? ESCAPE '\\' OR f.agency LIKE ? ESCAPE '\\' OR f.evidence LIKE ? ESCAPE '\\')")
+        params.extend([like, like, like])
+    for col, values in (("f.agency_id", agency_ids), ("f.fingerprint", fingerprints), ("f.severity", severities),
+                        (_STATUS, statuses)):
         if values is not None:
             values = list(values)
             clauses.append(f"{col} IN ({','.join('?' * len(values))})" if values else "0")
@@ -221,15 +229,28 @@ def review_history(store: Store, fps: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def set_reviews(
-    store: Store, fps: Iterable[str], status: str, *, reviewer: str, note: str | None = None
-) -> int:
-    """Record one decision on many fingerprints in one transaction; returns how many."""
-    n = 0
+    store: Store, fps: Iterable[str], status: str, *, reviewer: str, note: str | None = None,
+    only_pending: bool = False,
+) -> tuple[int, int]:
+    """Record one decision on many fingerprints in one transaction; returns (changed, skipped).
+
+    An empty ``note`` keeps the note already recorded (a re-save never wipes it).  Findings
+    already at ``status`` are skipped, and with ``only_pending`` so is every decided one (a bulk
+    action must not overwrite a colleague's decision unless told to).
+    """
+    changed = skipped = 0
     with store.transaction():
         for fp in dict.fromkeys(fps):
-            store.set_review(fp, status, reviewer=reviewer, note=note)
-            n += 1
-    return n
+            current = store.review(fp)
+            if current["status"] == status and (note is None or note == current["note"]):
+                skipped += 1
+                continue
+            if only_pending and current["status"] != "pending":
+                skipped += 1
+                continue
+            store.set_review(fp, status, reviewer=reviewer, note=note if note is not None else current["note"])
+            changed += 1
+    return changed, skipped
 
 
 # ---------------------------------------------------------------- runs (``nianbao runs`` and the workbench)

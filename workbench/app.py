@@ -20,7 +20,7 @@ from nianbao import labels
 from nianbao.storage import users as user_store
 from nianbao.storage.store import Store
 from nianbao.workbench.views import agencies, auth, exports, findings, overview, reports, runs
-from nianbao.workbench.web import HERE, SecurityHeaders
+from nianbao.workbench.web import EXCEPTION_HANDLERS, HERE, SecurityHeaders
 
 SESSION_HOURS = 12
 
@@ -51,6 +51,7 @@ def create_app(db_path: str | os.PathLike, *, secure_cookies: bool = False) -> S
     secret = user_store.secret(store)
     app = Starlette(
         routes=routes(),
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

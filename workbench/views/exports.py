@@ -16,6 +16,7 @@ from nianbao.storage.exports import (
     write_xlsx,
 )
 from nianbao.workbench.places import region_name
+from nianbao.workbench.views.overview import region_options
 from nianbao.workbench.web import error_page, filters_from, int_param, page, render
 
 MEDIA = {
@@ -48,7 +49,7 @@ async def export_page(request: Request) -> Response:
     return render(request, "export.html", {
         "opts": opts, "years": years, "rows": rows[:50], "total": len(rows),
         "region_label": region_name(opts["region"]) if opts["region"] else "全部地区",
-        "columns": NONCOMPLIANT_COLUMNS,
+        "columns": NONCOMPLIANT_COLUMNS, "regions": region_options(q.agencies(request.app.state.store), opts["region"]),
     })  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench import tables
 from nianbao.workbench.history import parse_change_evidence
-from nianbao.workbench.places import place_of
+from nianbao.workbench.places import agency_place
 from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render
 
 INLINE_FORMATS = {"html", "text"}
@@ -68,7 +68,7 @@ async def report_detail(request: Request) -> Response:
         "AND is_report = 1 ORDER BY id DESC",
         (report["agency_id"], report["year"], rid),
     ) if report["agency_id"] else []
-    place = place_of(report.get("region_code"), report.get("province"))
+    place = agency_place((store.agency(report["agency_id"]) if report["agency_id"] else None) or report)
     return render(request, "report.html", {
         "r": report, "findings": findings, "grids": grids, "prose": prose,
         "section_tables": SECTION_TABLES, "timeliness": ov.timeliness(report),
