@@ -68,10 +68,13 @@ def findings_by(store: Store, key: str, **filters: Any) -> list[dict[str, Any]]:
     where, params = _finding_where(**filters)
     return store.query(
         f"""SELECT f.{key}, f.severity, {_STATUS} AS status, COUNT(*) AS n
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}
             GROUP BY f.{key}, f.severity, status""",
         params,
     )
+
+
+_RECT_JOIN = " LEFT JOIN rectifications x ON x.fingerprint = f.fingerprint"
 
 
 def _finding_where(
@@ -83,6 +86,7 @@ def _finding_where(
     status: str | None = None,
     statuses: Sequence[str] | None = None,
     text: str | None = None,
+    rectify: str | None = None,
     agency_ids: Sequence[int] | None = None,
     report_id: int | None = None,
     fingerprints: Sequence[str] | None = None,
@@ -90,8 +94,15 @@ def _finding_where(
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if active_only:
+    if rectify == "rectified":  # the defect is gone from the current report: show the notified one
+        clauses.append("x.state = 'rectified' AND f.report_id = x.report_id")
+    elif active_only:
         clauses.append("f.active = 1")
+    if rectify in ("notified", "overdue"):
+        clauses.append("x.state = ?")
+        params.append(rectify)
+    elif rectify == "none":
+        clauses.append("x.state IS NULL")
     for sql, value in (
         ("f.year = ?", year),
         ("f.rule = ?", rule),
@@ -120,7 +131,7 @@ def finding_groups(store: Store, **filters: Any) -> list[dict[str, Any]]:
     where, params = _finding_where(**filters)
     return store.query(
         f"""SELECT f.agency_id, f.year, f.rule, f.severity, {_STATUS} AS status, COUNT(*) AS n
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}
             GROUP BY f.agency_id, f.year, f.rule, f.severity, status""",
         params,
     )
@@ -129,9 +140,10 @@ def finding_groups(store: Store, **filters: Any) -> list[dict[str, Any]]:
 _FINDING_COLS = f"""f.id, f.fingerprint, f.rule, f.severity, f.location, f.message, f.expected, f.actual,
     f.evidence, f.report_id, f.document_id, f.agency_id, f.agency, f.year, f.created_at, f.active,
     {_STATUS} AS status, v.reviewer, v.note AS review_note, v.updated_at AS reviewed_at,
-    a.level, a.region_code, r.title AS report_title"""
+    a.level, a.region_code, r.title AS report_title,
+    x.state AS rectify_state, x.deadline AS rectify_deadline, x.notified_to, x.evidence AS rectify_evidence"""
 
-_FINDING_FROM = """FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint
+_FINDING_FROM = f"""FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}
     LEFT JOIN agencies a ON a.id = f.agency_id LEFT JOIN reports r ON r.id = f.report_id"""
 
 
@@ -152,7 +164,7 @@ def findings(
 def count_findings(store: Store, **filters: Any) -> int:
     where, params = _finding_where(**filters)
     return store.query(
-        f"SELECT COUNT(*) AS n FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}",
+        f"SELECT COUNT(*) AS n FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}",
         params,
     )[0]["n"]
 
@@ -164,7 +176,7 @@ def fingerprints(store: Store, **filters: Any) -> list[str]:
         r["fingerprint"]
         for r in store.query(
             f"SELECT DISTINCT f.fingerprint FROM findings f "
-            f"LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}",
+            f"LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}",
             params,
         )
     ]
@@ -413,7 +425,7 @@ def missing_report_findings(store: Store, *, year: int | None = None,
                                    agency_ids=[agency_id] if agency_id is not None else None)  # fmt: skip
     return store.query(
         f"""SELECT f.id, f.agency_id, f.agency, f.year, f.message, f.fingerprint, {_STATUS} AS status
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}
             ORDER BY f.agency_id, f.year""",
         params,
     )

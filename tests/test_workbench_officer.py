@@ -272,3 +272,64 @@ def test_search_on_the_review_queue(app):
     assert 'value="立山"' in html
     none = client.get("/findings", params={"q": "100%_不存在"}).text
     assert "共 0 项" in none
+
+
+# ---------------------------------------------------------------- 整改 through the web
+
+
+def test_notify_in_bulk_then_a_corrected_report_is_rectified_and_the_rest_overdue(tmp_path):
+    import datetime as dt
+    import io
+
+    import openpyxl
+
+    from nianbao.storage import rectify
+
+    path = tmp_path / "rect.db"
+    with Store(path) as store:
+        ids = sample.build(store)
+        users.add_user(store, *ALICE, "reviewer")
+    application = create_app(path)
+    try:
+        store = application.state.store
+        client = login(application, ALICE)
+        lishan, tiedong = fps_of(store, ids[(LISHAN, 2023)]), fps_of(store, ids[(TIEDONG, 2023)])
+        token = csrf(client, "/findings?year=2023")
+        for fp in lishan + tiedong:
+            client.post("/review", data={"fp": fp, "decision": "confirmed", "csrf_token": token})
+        deadline = rectify.today_beijing() + dt.timedelta(days=20)
+        # a bulk 已通知整改 needs a deadline and who was told
+        bad = client.post("/review", data={"scope": "filtered", "bulk": "1", "year": "2023", "decision": "notified",
+                                           "csrf_token": token})  # fmt: skip
+        assert bad.status_code == 400 and "整改期限" in bad.text
+        resp = client.post("/review", data={
+            "scope": "filtered", "bulk": "1", "year": "2023", "status": "confirmed", "decision": "notified",
+            "deadline": deadline.isoformat(), "notified_to": "立山区、铁东区人民政府办公室", "csrf_token": token,
+            "next": "/findings?year=2023"})  # fmt: skip
+        n = len(set(lishan + tiedong))
+        assert f"已将 {n} 项问题标记为「已通知整改」" in flash_of(resp.text)
+        assert re.search(r'id="rect-notified"[^>]*><b>' + str(n) + "</b>", client.get("/").text)
+
+        fixed = sample.generated_page(sample.AGENCIES[LISHAN], 2023)
+        new_id, _ = sample.ingest_one(store, sample.AGENCIES[LISHAN], 2023, fixed,
+                                      url="http://www.example-gov.cn/210304/xxgk/ndbg/2023/corrected.html")  # fmt: skip
+        assert {rectify.state_of(store, fp)["state"] for fp in lishan} == {"rectified"}
+        rectify.reassess(store, today=deadline + dt.timedelta(days=1))
+        assert {rectify.state_of(store, fp)["state"] for fp in tiedong} == {"overdue"}
+
+        overview = client.get("/?year=2023").text
+        for state, count in (("rectified", len(set(lishan))), ("overdue", len(set(tiedong))), ("notified", 0)):
+            assert re.search(rf'id="rect-{state}"[^>]*><b>{count}</b>', overview), state
+        old_page = client.get(f"/reports/{ids[(LISHAN, 2023)]}").text
+        assert "已整改" in old_page and f"更正后的报告（#{new_id}）" in old_page
+        listed = client.get("/findings?rectify=overdue&severity=all").text.split("<tbody>")[1]
+        assert "铁东区" in listed and "立山区" not in listed and "逾期未整改" in listed
+        # the noncompliant export selects by state
+        xlsx = client.get("/export/noncompliant.xlsx?year=2023&export_status=overdue")
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+        names = {str(c.value) for row in sheet.iter_rows() for c in row if c.value}
+        assert any("铁东区" in v for v in names) and not any("立山区" in v for v in names)
+        csv_text = client.get("/export/noncompliant.csv?year=2023&export_status=rectified").text
+        assert "立山区" in csv_text and "铁东区" not in csv_text
+    finally:
+        application.state.store.close()

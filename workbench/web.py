@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao import labels
+from nianbao.storage import rectify
 from nianbao.storage import users as user_store
 from nianbao.storage.views import HEALTH_LABELS
 from nianbao.workbench import wording
@@ -235,6 +236,7 @@ def _when(value: str | None) -> str:
 
 
 templates.env.globals.update(
+    RECTIFY_STATES=rectify.STATES,
     link=link,
     LEVELS=labels.LEVELS,
     SEVERITIES=labels.SEVERITIES,

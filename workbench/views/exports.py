@@ -7,6 +7,7 @@ import io
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.storage.exports import (
     NONCOMPLIANT_COLUMNS,
@@ -29,7 +30,8 @@ MEDIA = {
 def _options(request: Request, years: list[int]) -> dict:
     params = request.query_params
     f = filters_from(params)
-    status = params.get("export_status") if params.get("export_status") in ("confirmed", "open") else "confirmed"
+    allowed = ("confirmed", "open", *rectify.STATES)
+    status = params.get("export_status") if params.get("export_status") in allowed else "confirmed"
     return {"year": int_param(params.get("year")) or (years[0] if years else None), "status": status,
             "region": f.region, "level": f.level}  # fmt: skip
 
@@ -74,7 +76,7 @@ async def export_file(request: Request) -> Response:
         else:
             write_json(rows, text)
         body = text.getvalue().encode("utf-8")
-    status = "已确认" if opts["status"] == "confirmed" else "未驳回"
+    status = {"confirmed": "已确认", "open": "未驳回", **rectify.STATES}[opts["status"]]
     name = f"未达标机构_{opts['year']}年度_{status}.{fmt}"
     from urllib.parse import quote
 

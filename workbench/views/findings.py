@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from nianbao.labels import STATUSES
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.places import region_name
@@ -19,6 +20,7 @@ from nianbao.workbench.web import (
     page,
     render,
     safe_next,
+    text_param,
 )
 
 PAGE_SIZE = 100
@@ -51,6 +53,10 @@ def queue_scope(store, params) -> tuple[dict, dict]:
             extra["severity"] = "all"
         else:
             scope["severities"] = list(QUEUE_SEVERITIES)
+    state = text_param(params.get("rectify"), (*rectify.STATES, "none"))
+    if state:
+        scope["rectify"] = state
+        extra["rectify"] = state
     text = str(params.get("q") or "").strip()[:MAX_SEARCH]
     if text:
         scope["text"] = text
@@ -83,8 +89,36 @@ async def finding_list(request: Request) -> Response:
         "region_label": region_name(f.region) if f.region else "全部地区",
         "regions": region_options(q.agencies(store), f.region),
         "params": {**filter_params(f), **extra}, "search": extra.get("q", ""),
-        "queue_default": "severities" in scope, "notices": notices,
+        "queue_default": "severities" in scope, "notices": notices, "rectify_state": extra.get("rectify"),
     })  # fmt: skip
+
+
+def _chosen(store, form) -> list[str]:
+    if form.get("scope") == "filtered":
+        return q.fingerprints(store, **queue_scope(store, form)[0])
+    fps = [str(v) for v in form.getlist("fp") if str(v).isalnum()]
+    known = set(q.fingerprints(store, fingerprints=fps, active_only=False)) if fps else set()
+    return [fp for fp in fps if fp in known]
+
+
+def _notify(request: Request, store, form) -> Response:
+    """已通知整改 on the chosen confirmed findings, with a deadline and who was told."""
+    deadline = rectify.parse_deadline(form.get("deadline"))
+    told = str(form.get("notified_to") or "").strip()
+    if deadline is None or not told:
+        return error_page(request, 400, "通知整改需要填写整改期限（日期）和通知对象。")
+    if len(told) > 200:
+        return error_page(request, 400, "通知对象过长（最多 200 字）。")
+    fps = _chosen(store, form)
+    if not fps:
+        flash(request, "没有选中任何问题。", "warn")
+    else:
+        n, skipped = rectify.notify(store, fps, deadline=deadline, notified_to=told, by=request.state.user["name"])
+        message = f"已将 {n} 项问题标记为「已通知整改」，整改期限 {deadline.isoformat()}。"
+        if skipped:
+            message += f"另有 {skipped} 项未确认或已整改，未修改（只有已确认的问题可以通知整改）。"
+        flash(request, message, "ok" if n else "warn")
+    return RedirectResponse(safe_next(str(form.get("next") or "")), status_code=303)
 
 
 @page(role="reviewer")
@@ -93,17 +127,14 @@ async def review(request: Request) -> Response:
     store = request.app.state.store
     form = request.state.form
     status = str(form.get("decision") or "")
+    if status == "notified":
+        return _notify(request, store, form)
     if status not in STATUSES:
         return error_page(request, 400, "请选择审核结论（待审核 / 已确认 / 已驳回）。")
     note = (str(form.get("note") or "").strip() or None)
     if note and len(note) > MAX_NOTE:
         return error_page(request, 400, f"备注过长（最多 {MAX_NOTE} 字）。")
-    if form.get("scope") == "filtered":
-        fps = q.fingerprints(store, **queue_scope(store, form)[0])
-    else:
-        fps = [str(v) for v in form.getlist("fp") if str(v).isalnum()]
-        known = set(q.fingerprints(store, fingerprints=fps, active_only=False)) if fps else set()
-        fps = [fp for fp in fps if fp in known]
+    fps = _chosen(store, form)
     if not fps:
         flash(request, "没有选中任何问题。", "warn")
     else:

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nianbao.labels import REGION_LEVEL_LABELS, TIMELINESS_LABELS
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.charts import Bar, Segment, bar_chart
@@ -109,5 +110,7 @@ async def overview(request: Request) -> Response:
             "max_rows": MAX_ROWS,
             "params": filter_params(f),
             "audited": audited,
+            "rect_counts": rectify.counts(store, year=f.year,
+                                          agency_ids=rule_scope.get("agency_ids")),
         },
     )

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nianbao.layouts import SECTIONS
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench import tables
@@ -54,6 +55,7 @@ async def report_detail(request: Request) -> Response:
         f["expected_v"] = _loads(f["expected"], None)
         f["actual_v"] = _loads(f["actual"], None)
         f["history"] = history.get(f["fingerprint"], [])
+        f["rect_text"] = rectify.evidence_text(_loads(f["rectify_evidence"], {})) if f.get("rectify_evidence") else None
         f["diff"] = parse_change_evidence(f["evidence"], layout) if f["rule"] == "CHANGED_AFTER_PUBLICATION" else None
     # a change diff quotes old and new sentences: not a passage to mark in this reading's prose
     evidence = [f["evidence"] for f in findings if f["evidence"] and f["diff"] is None]
