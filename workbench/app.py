@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from nianbao import labels
 from nianbao.storage import users as user_store
 from nianbao.storage.store import Store
-from nianbao.workbench.views import agencies, auth, exports, findings, overview, reports, runs
+from nianbao.workbench.views import agencies, auth, exports, findings, notices, overview, reports, runs
 from nianbao.workbench.web import EXCEPTION_HANDLERS, HERE, SecurityHeaders
 
 SESSION_HOURS = 12
@@ -38,6 +38,7 @@ def routes() -> list:
         Route("/runs", runs.run_list, name="runs"),
         Route("/runs/{run_id:int}", runs.run_detail, name="run"),
         Route("/export", exports.export_page, name="export"),
+        Route("/notice.{fmt:str}", notices.notice_file, name="notice_file"),
         Route("/export/noncompliant.{fmt:str}", exports.export_file, name="export_file"),
         Route("/login", auth.login, methods=["GET", "POST"], name="login"),
         Route("/logout", auth.logout, methods=["POST"], name="logout"),
