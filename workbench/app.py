@@ -19,7 +19,17 @@ from starlette.staticfiles import StaticFiles
 from nianbao import labels
 from nianbao.storage import users as user_store
 from nianbao.storage.store import Store
-from nianbao.workbench.views import agencies, auth, exports, findings, notices, overview, reports, runs
+from nianbao.workbench.views import (
+    agencies,
+    auth,
+    exports,
+    findings,
+    notices,
+    overview,
+    reports,
+    runs,
+    scores,
+)
 from nianbao.workbench.web import EXCEPTION_HANDLERS, HERE, SecurityHeaders
 
 SESSION_HOURS = 12
@@ -39,6 +49,8 @@ def routes() -> list:
         Route("/runs/{run_id:int}", runs.run_detail, name="run"),
         Route("/export", exports.export_page, name="export"),
         Route("/notice.{fmt:str}", notices.notice_file, name="notice_file"),
+        Route("/scores", scores.score_page, name="scores"),
+        Route("/scores.xlsx", scores.score_export, name="score_export"),
         Route("/export/noncompliant.{fmt:str}", exports.export_file, name="export_file"),
         Route("/login", auth.login, methods=["GET", "POST"], name="login"),
         Route("/logout", auth.logout, methods=["POST"], name="logout"),
