@@ -18,10 +18,10 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from nianbao.storage.store import Store
+# A nianbao.storage.store.Store (not imported: the store calls this module after each save)
+Store = Any
 
 STATES: dict[str, str] = {"notified": "已通知整改", "rectified": "已整改", "overdue": "逾期未整改"}
 OPEN_STATES = ("notified", "overdue")

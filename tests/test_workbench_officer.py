@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 import warnings
 
+import openpyxl
 import pytest
 
 from nianbao.sandbox import sample
-from nianbao.storage import users
+from nianbao.storage import rectify, users
 from nianbao.storage.store import Store
 from nianbao.workbench import wording
 
@@ -278,13 +281,6 @@ def test_search_on_the_review_queue(app):
 
 
 def test_notify_in_bulk_then_a_corrected_report_is_rectified_and_the_rest_overdue(tmp_path):
-    import datetime as dt
-    import io
-
-    import openpyxl
-
-    from nianbao.storage import rectify
-
     path = tmp_path / "rect.db"
     with Store(path) as store:
         ids = sample.build(store)

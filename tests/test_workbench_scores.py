@@ -19,6 +19,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 from starlette.testclient import TestClient  # noqa: E402
 
 from nianbao.workbench.app import create_app  # noqa: E402
+from nianbao.workbench.views.scores import summary_workbook  # noqa: E402
 
 W = sc.DEFAULT_WEIGHTS
 
@@ -101,8 +102,6 @@ def test_scores_recomputed_from_the_exported_xlsx(client):
 
 
 def test_formula_like_agency_names_stay_text(tmp_path):
-    from nianbao.workbench.views.scores import summary_workbook
-
     s = sc.score_all([sc.AgencyYear(1, "=HYPERLINK(\"http://x\")", "county", "ontime")], W)
     ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(s, dict(W), title="t"))).active
     cell = ws.cell(row=7, column=3)
