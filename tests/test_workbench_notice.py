@@ -142,7 +142,11 @@ def test_cli_notice_docx_names_the_confirmed_agencies_and_figures(store_path, tm
     body = next(p for p in d.paragraphs if p.text.startswith("本次共核查"))
     assert {r._element.rPr.rFonts.get(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") for r in body.runs} == {"仿宋_GB2312"}
-    assert len(d.tables) >= 2
+    assert len(d.tables) == 3
+    ranking = [[c.text for c in row.cells] for row in d.tables[2].rows]
+    assert ranking[0] == ["层级", "名次", "单位", "得分"]
+    lishan = next(r for r in ranking if r[2] == "鞍山市立山区人民政府")
+    assert float(lishan[3]) < 100 and "附件3" in text
 
 
 @pytest.mark.slow

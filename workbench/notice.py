@@ -196,7 +196,7 @@ def assemble(
          for i, (a, s) in enumerate(sorted(statuses.items()), start=1)],
     ))  # fmt: skip
     if scores:
-        attach.append(Table("附件3：得分排名", ["名次", "单位", "得分"], [list(r) for r in scores]))
+        attach.append(Table("附件3：得分排名", ["层级", "名次", "单位", "得分"], [list(r) for r in scores]))
     paras.append(Para("附件：" + "；".join(t.title.split("：", 1)[1] for t in attach)))
     return Notice(
         title=f"关于{region_name}{year}年度政府信息公开工作年度报告核查情况的通报",
@@ -231,6 +231,7 @@ def _statuses(store: Any, agencies: Sequence[dict[str, Any]], year: int) -> dict
 def collect(
     store: Any, *, region: str, year: int, deadline: dt.date, today: dt.date | None = None,
     include_open: bool = False, rule_titles: dict[str, str] | None = None,
+    scores: Sequence[Sequence[Any]] | None = None,
 ) -> Notice:
     """The 通报 of division ``region`` (a code) for ``year`` from the findings in ``store``."""
 
@@ -252,4 +253,5 @@ def collect(
         rule_titles=rule_titles or labels.rule_titles(),
         deadline=deadline,
         today=today or dt.date.today(),
+        scores=scores,
     )

@@ -11,6 +11,7 @@ import click
 from nianbao.storage.store import Store
 from nianbao.workbench import notice as notice_mod
 from nianbao.workbench.notice_docx import to_pdf, write_docx
+from nianbao.workbench.views.scores import ranking_rows
 
 
 @click.command()
@@ -30,7 +31,8 @@ def notice(db_path: str, region: str, year: int, output: str, deadline: dt.datet
     due = deadline.date() if deadline else dt.date.today() + dt.timedelta(days=30)
     with Store(db_path) as store:
         try:
-            n = notice_mod.collect(store, region=region, year=year, deadline=due, include_open=include_open)
+            n = notice_mod.collect(store, region=region, year=year, deadline=due, include_open=include_open,
+                                   scores=ranking_rows(store, region, year))
         except ValueError as e:
             raise click.UsageError(str(e)) from e
     out = Path(output)

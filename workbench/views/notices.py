@@ -15,6 +15,7 @@ from starlette.responses import Response
 from nianbao.storage import rectify
 from nianbao.workbench import notice as notice_mod
 from nianbao.workbench.notice_docx import to_pdf, write_docx
+from nianbao.workbench.views.scores import ranking_rows
 from nianbao.workbench.web import error_page, filters_from, page
 
 MEDIA = {
@@ -38,7 +39,8 @@ async def notice_file(request: Request) -> Response:
     try:
         n = notice_mod.collect(request.app.state.store, region=f.region, year=f.year, deadline=deadline,
                                include_open=include_open, today=rectify.today_beijing(),
-                               rule_titles=request.app.state.rule_titles())  # fmt: skip
+                               rule_titles=request.app.state.rule_titles(),
+                               scores=ranking_rows(request.app.state.store, f.region, f.year))  # fmt: skip
     except ValueError:
         return error_page(request, 404, "没有这个地区。")
     if fmt == "docx":

@@ -57,6 +57,12 @@ def region_scores(store, f: ov.Filters, year: int, w: dict[str, float]) -> list[
     return sc.score_all(agency_years(store, f, year), w, previous)
 
 
+def ranking_rows(store, region: str, year: int) -> list[list[Any]]:
+    """(层级, 名次, 单位, 得分) of a region's agencies, for the 通报's ranking annex."""
+    rows = region_scores(store, ov.Filters(region=region), year, weights())
+    return [[LEVELS.get(s.level, s.level or ""), s.rank, s.name, s.score] for s in rows]
+
+
 def _pct(v: float | None) -> Any:
     return None if v is None else round(100 * v, 1)
 
