@@ -162,6 +162,11 @@ def test_the_whole_cycle(server, page, tmp_path):
     assert "更正后的报告" in page.locator(".rect-evidence").first.inner_text()
     page.screenshot(path=str(SHOTS / "report-rectified.png"), full_page=True)
 
+    # the deadline calendar of the prefecture
+    page.goto(f"{base}/calendar?region=210300&year=2023")
+    assert page.locator("#calendar tbody tr").count() >= 7
+    page.screenshot(path=str(SHOTS / "calendar.png"), full_page=True)
+
     # scores: sortable table, printed on A4 without the app's chrome
     page.goto(f"{base}/scores?region=210300&year=2023")
     page.screenshot(path=str(SHOTS / "scores.png"), full_page=True)

@@ -22,6 +22,7 @@ from nianbao.storage.store import Store
 from nianbao.workbench.views import (
     agencies,
     auth,
+    calendar,
     exports,
     findings,
     notices,
@@ -50,6 +51,7 @@ def routes() -> list:
         Route("/export", exports.export_page, name="export"),
         Route("/notice.{fmt:str}", notices.notice_file, name="notice_file"),
         Route("/scores", scores.score_page, name="scores"),
+        Route("/calendar", calendar.calendar_page, name="calendar"),
         Route("/scores.xlsx", scores.score_export, name="score_export"),
         Route("/export/noncompliant.{fmt:str}", exports.export_file, name="export_file"),
         Route("/login", auth.login, methods=["GET", "POST"], name="login"),
