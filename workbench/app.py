@@ -44,6 +44,8 @@ def routes() -> list:
         Route("/reports/{report_id:int}", reports.report_detail, name="report"),
         Route("/documents/{version_id:int}/view", reports.document_view, name="document_view"),
         Route("/documents/{version_id:int}/download", reports.document_download, name="document_download"),
+        Route("/documents/{version_id:int}/pages", reports.document_pages, name="document_pages"),
+        Route("/documents/{version_id:int}/pages/{n:int}.png", reports.document_page_image, name="document_page"),
         Route("/findings", findings.finding_list, name="findings"),
         Route("/review", findings.review, methods=["POST"], name="review"),
         Route("/runs", runs.run_list, name="runs"),

@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from urllib.parse import quote, unquote, urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,7 +19,7 @@ from nianbao.layouts import SECTIONS
 from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
-from nianbao.workbench import tables
+from nianbao.workbench import pages, tables
 from nianbao.workbench.history import parse_change_evidence
 from nianbao.workbench.places import agency_place
 from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render
@@ -75,10 +76,40 @@ async def report_detail(request: Request) -> Response:
         "r": report, "findings": findings, "grids": grids, "prose": prose,
         "section_tables": SECTION_TABLES, "timeliness": ov.timeliness(report),
         "inline": report["format"] in INLINE_FORMATS, "found_in_prose": found_in_prose,
+        "paged": report["format"] in pages.PAGED_FORMATS,
         "place": " · ".join(dict.fromkeys(p[1] for p in (place.province, place.prefecture, place.county) if p)),
         "others": other_versions, "notes": _loads(report["notes"], []),
         "removed": [f for f in findings if f["rule"] == "REPORT_REMOVED" and f["active"]],
         "changed": [f for f in findings if f["diff"] is not None],
+    })  # fmt: skip
+
+
+@page()
+async def document_pages(request: Request) -> Response:
+    """How many page images an original has (rendered on first ask), as the report page's list."""
+    store = request.app.state.store
+    v = q.version(store, int(request.path_params["version_id"]))
+    if v is None or store.files_dir is None:
+        return error_page(request, 404, "没有这份文件。")
+    files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
+                                    v["format"] or "")
+    return render(request, "pages.html", {"v": v, "n": len(files)})
+
+
+@page()
+async def document_page_image(request: Request) -> Response:
+    """One page of an original as PNG (made on the server)."""
+    store = request.app.state.store
+    v = q.version(store, int(request.path_params["version_id"]))
+    n = int(request.path_params["n"])
+    if v is None or store.files_dir is None or not 1 <= n <= pages.MAX_PAGES:
+        return error_page(request, 404, "没有这一页。")
+    files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
+                                    v["format"] or "")
+    if n > len(files):
+        return error_page(request, 404, "没有这一页。")
+    return Response(files[n - 1].read_bytes(), headers={
+        "Content-Type": "image/png", "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
     })  # fmt: skip
 
 
