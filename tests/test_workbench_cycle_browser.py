@@ -167,6 +167,15 @@ def test_the_whole_cycle(server, page, tmp_path):
     assert page.locator("#calendar tbody tr").count() >= 7
     page.screenshot(path=str(SHOTS / "calendar.png"), full_page=True)
 
+    # the HTML original scrolled to and marked at the contradicting sentence
+    page.goto(f"{base}/reports/{ids[(TIEDONG, 2023)]}")
+    page.click("a.locate")
+    frame = page.frame(name="original")
+    frame.wait_for_selector("#nianbao-mark")
+    box, mark = page.locator("iframe[name=original]").bounding_box(), frame.locator("#nianbao-mark").bounding_box()
+    assert box["y"] - 2 <= mark["y"] <= box["y"] + box["height"], (box, mark)  # scrolled into the frame's view
+    page.locator("iframe[name=original]").screenshot(path=str(SHOTS / "original-marked.png"))
+
     # scores: sortable table, printed on A4 without the app's chrome
     page.goto(f"{base}/scores?region=210300&year=2023")
     page.screenshot(path=str(SHOTS / "scores.png"), full_page=True)

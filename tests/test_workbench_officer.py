@@ -13,7 +13,7 @@ import pytest
 from nianbao.sandbox import sample
 from nianbao.storage import rectify, users
 from nianbao.storage.store import Store
-from nianbao.workbench import wording
+from nianbao.workbench import tables, wording
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
 from starlette.testclient import TestClient  # noqa: E402
@@ -329,3 +329,32 @@ def test_notify_in_bulk_then_a_corrected_report_is_rectified_and_the_rest_overdu
         assert "立山区" in csv_text and "铁东区" not in csv_text
     finally:
         application.state.store.close()
+
+
+# ---------------------------------------------------------------- the HTML original marked at the passage
+
+
+def test_mark_passage_only_in_text():
+    html = ('<html><head><title>共收到政府信息公开申请12件</title><script>var s="共收到政府信息公开申请12件"</script>'
+            '</head><body><p title="共收到政府信息公开申请12件">2023年，我区共收到政府信息公开申请12件，办结13件。</p>'
+            "</body></html>")  # fmt: skip
+    marked = tables.mark_passage(html, "2023年,我区共收到政府信息公开申请12件,办结13件")  # NFKC commas
+    assert marked is not None and marked.count("<mark") == 1
+    assert '<mark id="nianbao-mark"' in marked.split("<body>")[1].split('">', 1)[1]  # inside the <p> text
+    assert '<p title="共收到政府信息公开申请12件">' in marked and "<script>var s=" in marked
+    assert tables.mark_passage(html, "完全不同的一段话内容") is None
+    assert tables.mark_passage(html, "短句") is None
+
+
+def test_report_links_the_evidence_to_the_marked_original(app, db):
+    client = login(app, BOB)
+    rid = db[1][(TIEDONG, 2023)]
+    page = client.get(f"/reports/{rid}").text
+    link = re.search(r'class="locate" href="([^"]+)" target="original"', page).group(1).replace("&amp;", "&")
+    assert 'name="original"' in page
+    resp = client.get(link.split("#")[0])
+    assert resp.status_code == 200 and resp.text.count('<mark id="nianbao-mark"') == 1
+    assert "sandbox" in resp.headers["content-security-policy"] and "script-src" not in resp.headers[
+        "content-security-policy"]
+    plain = client.get(link.split("?")[0])
+    assert "nianbao-mark" not in plain.text

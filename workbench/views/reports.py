@@ -122,6 +122,19 @@ def _text_body(body: bytes) -> str:
     return body.decode("utf-8", "replace")
 
 
+MAX_MARK = 300
+
+
+def _decoded(body: bytes, charset: str | None) -> str | None:
+    """The page's text in its declared charset (else UTF-8, then GB18030); None when neither fits."""
+    for enc in dict.fromkeys(c for c in (charset, "utf-8", "gb18030") if c):
+        try:
+            return body.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
+
+
 def _charset(content_type: str | None) -> str | None:
     m = re.search(r"charset=([\w.-]+)", content_type or "", re.I)
     return m.group(1) if m else None
@@ -143,6 +156,13 @@ async def document_view(request: Request) -> Response:
     }
     if v["format"] == "html":
         charset = _charset(v["content_type"])
+        wanted = str(request.query_params.get("mark") or "")[:MAX_MARK]
+        if wanted:  # the flagged passage marked, for the iframe to scroll to (#nianbao-mark)
+            html = _decoded(body, charset)
+            marked = tables.mark_passage(html, wanted) if html is not None else None
+            if marked is not None:
+                return Response(marked.encode("utf-8"), media_type=None,
+                                headers={**headers, "Content-Type": "text/html; charset=utf-8"})
         media = "text/html" + (f"; charset={charset}" if charset else "")
         return Response(body, media_type=None, headers={**headers, "Content-Type": media})
     text = _text_body(body)
