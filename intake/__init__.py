@@ -152,7 +152,8 @@ def ingest_bytes(store: Store, body: bytes, source: str, *, url: str | None = No
     """Read, audit and store one document's bytes (``nianbao ingest``): the same steps as a crawl.
 
     Reading and auditing happen before the write transaction; the document, its version, the
-    report, its cells and findings are then written in one transaction.
+    report, its cells and findings are then written in one transaction.  ``settings``: ``NIANBAO_RULE_*``
+    names as given to ``-s`` (see :func:`rule_settings`).
     """
     hints = dict(hints or {})
     key = canonical_url(url or source)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from nianbao.intake.sites import Site
+from nianbao.parsers.metadata import plausible_agency_name
 from nianbao.regions.names import name_kind
 from nianbao.regions.registry import registry
 from nianbao.rules.deadlines import publisher_kind
@@ -153,7 +154,8 @@ def attribute(
 
     Order: the issuer in the title (matched against the listed ``candidates``, else as
     written); without one, the parsed agency matched against the list; a listed name
-    contained in the title (longest first); the parsed agency as written; the hint.
+    contained in the title (longest first); the parsed agency as written; the hint.  A name
+    taken "as written" must be plausible (:func:`~nianbao.parsers.metadata.plausible_agency_name`).
     """
     index = SiteIndex.of(candidates)
     title_issuer = issuer_in_title(title)
@@ -164,12 +166,12 @@ def attribute(
         best = index.best_match(name)
         if best is not None:
             return best.agency, best
-        if name == title_issuer and len(name) >= 2:
+        if name == title_issuer and len(name) >= 2 and plausible_agency_name(name):
             return name, None
     inside = index.named_inside(title or "")
     if inside is not None:
         return inside.agency, inside
-    if parsed_agency:
+    if parsed_agency and plausible_agency_name(parsed_agency):
         return _norm(parsed_agency), None
     if hint is not None:
         return hint.agency, hint

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Iterator
 from functools import lru_cache
 
 from nianbao.model import DateEvidence, Report
@@ -26,6 +27,7 @@ __all__ = [
     "find_title",
     "find_year",
     "parse_date",
+    "plausible_agency_name",
     "split_title",
 ]
 
@@ -91,6 +93,34 @@ _SPACES = re.compile(r"\s+")
 
 def _norm(text: str) -> str:
     return _SPACES.sub("", nfkc(text))
+
+
+# An agency's name: Chinese characters (at least two, the first one Chinese), with Latin letters,
+# digits, 〇, · and balanced round brackets; never quotes, other brackets, operators or a URL.
+_NAME_CHARS = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fff〇·()A-Za-z0-9]{1,59}")
+_URLISH = re.compile(r"(?i)https?|www|\.(?:com|cn|net|org|gov)")
+
+
+def plausible_agency_name(name: str | None) -> bool:
+    """Whether ``name`` can be an agency's name (``鞍山市人民政府``, ``中共XX县委办公室（县政府办公室）``).
+
+    A publisher taken from page metadata may be anything; one holding quotes, square or angle
+    brackets, ``=``/``+``/``-``/``@``, a URL, or too few Chinese characters is not a name (and
+    could be a spreadsheet formula): callers fall back to the next source (title, signature, hint).
+    """
+    if not name:
+        return False
+    t = _norm(name)
+    if not _NAME_CHARS.fullmatch(t) or _URLISH.search(t):
+        return False
+    if sum("\u4e00" <= ch <= "\u9fff" for ch in t) < 2 or re.fullmatch(r"[\d年度]+", t):
+        return False
+    depth = 0
+    for ch in t:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0 or depth > 1:
+            return False
+    return depth == 0
 
 
 def parse_date(text: str) -> dt.date | None:
@@ -219,31 +249,38 @@ def find_agency(ex: Extracted, title: str | None, hints: dict) -> tuple[str | No
 
 
 def _find_agency(ex: Extracted, title: str | None, hints: dict) -> tuple[str | None, str | None]:
+    """The first plausible agency name (:func:`plausible_agency_name`) by source priority."""
+    for agency, source in _agency_candidates(ex, title, hints):
+        if plausible_agency_name(agency):
+            return agency, source
+    return None, None
+
+
+def _agency_candidates(ex: Extracted, title: str | None, hints: dict) -> Iterator[tuple[str, str]]:
     if title:
         a, _ = agency_from_title(title)
         if a:
-            return a, "title"
+            yield a, "title"
     sig, _, _ = _signature(ex)
     if sig:
-        return sig, "signature"
+        yield sig, "signature"
     head = " ".join(b.text for b in ex.blocks[:6] if isinstance(b, TextBlock))
     m = _INLINE_TITLE.search(_norm(head))
     if m:
         a = _clean_agency(m.group("agency"))
         if a:
-            return a, "text"
+            yield a, "text"
     m = _COMPILED_BY.search(_norm(head))
     if m:
         a = _clean_agency(m.group(1))
         if a:
             a = re.sub(r"(?:人民)?政府办公室$|政府办$", "人民政府", a) if re.search(r"[区县市旗]", a) else a
-            return a, "text"
+            yield a, "text"
     for key in _AGENCY_META_KEYS:
         if ex.meta.get(key):
-            return ex.meta[key].strip(), "meta"
+            yield ex.meta[key].strip(), "meta"
     if hints.get("agency"):
-        return str(hints["agency"]), "hint"
-    return None, None
+        yield str(hints["agency"]), "hint"
 
 
 def find_year(ex: Extracted, title: str | None, text: str) -> int | None:

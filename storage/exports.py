@@ -220,6 +220,15 @@ def _placed(rows: list[dict[str, Any]], region: str | None) -> list[dict[str, An
 # ---------------------------------------------------------------- writers
 
 
+# Characters that make a spreadsheet cell a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_csv_cell(text: str) -> str:
+    """A CSV text cell that no spreadsheet will run: a leading ``'`` before = + - @ tab CR."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _text(value: Any, col: Column, chinese: bool) -> str:
     """A value as one spreadsheet-cell string."""
     if value is None:
@@ -233,6 +242,14 @@ def _text(value: Any, col: Column, chinese: bool) -> str:
     if chinese and col.labels:
         return col.labels.get(str(value), str(value))
     return str(value)
+
+
+def _csv_cell(value: Any, col: Column, chinese: bool) -> str:
+    """A CSV cell: numbers as they are, any text neutralised (see :func:`neutralise_csv_cell`)."""
+    text = _text(value, col, chinese)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and col.kind in ("int", "json"):
+        return text
+    return neutralise_csv_cell(text)
 
 
 def _headers(columns: Sequence[Column], chinese: bool) -> list[str]:
@@ -254,7 +271,7 @@ def write_csv(
     writer.writerow(_headers(columns, chinese))
     n = 0
     for row in rows:
-        writer.writerow([_text(row.get(c.key), c, chinese) for c in columns])
+        writer.writerow([_csv_cell(row.get(c.key), c, chinese) for c in columns])
         n += 1
     return n
 
@@ -312,6 +329,9 @@ def write_xlsx(
     for row in rows:
         values = [_xlsx_value(row.get(c.key), c, chinese) for c in columns]
         ws.append(values)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: never a formula (openpyxl reads "=..." as one)
         n += 1
         if n <= 2000:  # widths from a sample are enough
             for i, v in enumerate(values):

@@ -309,7 +309,49 @@ def _m003_monitor(conn: sqlite3.Connection) -> None:
     )
 
 
-def _m004_rectification(conn: sqlite3.Connection) -> None:
+def _m004_sessions(conn: sqlite3.Connection) -> None:
+    """Workbench security: server-side sessions, login throttling, auth events; the signing key
+    leaves the database (it is now a key file beside it, or ``NIANBAO_SECRET_KEY``)."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,                -- HMAC(key, cookie token): the token itself is not stored
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created REAL NOT NULL,              -- epoch seconds (UTC)
+            last_seen REAL NOT NULL,
+            user_agent TEXT,
+            client TEXT,                        -- client address at login
+            data TEXT NOT NULL DEFAULT '{}',    -- JSON: csrf token, flash messages
+            ended REAL,                         -- set when the session ends (logout, timeout, ...)
+            ended_reason TEXT                   -- logout | idle | expired | password | disabled | reset
+        );
+        CREATE INDEX idx_sessions_user ON sessions(user_id, ended);
+
+        CREATE TABLE login_throttle (
+            key TEXT PRIMARY KEY,               -- user:<name> | client:<address>
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failure REAL,                  -- epoch seconds
+            locked_until REAL
+        );
+
+        CREATE TABLE auth_events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,                   -- UTC ISO
+            event TEXT NOT NULL,                -- login | login_failed | throttled | locked | logout | ...
+            user_name TEXT,
+            client TEXT,
+            detail TEXT
+        );
+        CREATE INDEX idx_auth_events_at ON auth_events(at);
+        """,
+    )
+    # the old in-database signing key: overwritten on delete (secure_delete), not just unlinked
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("DELETE FROM app_secrets WHERE name = 'session_key'")
+
+
+def _m005_rectification(conn: sqlite3.Connection) -> None:
     """整改 tracking: a confirmed finding notified with a deadline, then rectified or overdue."""
     _run_script(
         conn,
@@ -347,7 +389,8 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial", _m001_initial),
     ("workbench", _m002_workbench),
     ("monitor", _m003_monitor),
-    ("rectification", _m004_rectification),
+    ("sessions", _m004_sessions),
+    ("rectification", _m005_rectification),
 ]
 
 

@@ -2,14 +2,24 @@
 
 Passwords are hashed with scrypt (``hashlib.scrypt``) and a random per-user salt; the stored
 form is ``scrypt$n$r$p$salt_hex$hash_hex`` so parameters can be raised later without breaking
-old hashes.  The session-signing key is generated once per database and kept in ``app_secrets``.
+old hashes.
+
+Sessions are kept server-side (table ``sessions``, migration ``sessions``): a row per login,
+keyed by a keyed hash of the cookie's token, ended by logout, a password change or reset, an
+account being disabled, or the idle and absolute timeouts.  Failed logins are counted per
+account and per client address (``login_throttle``) and every login, refusal, lock and session
+end is written to ``auth_events``.  The signing key is not kept here (see
+:mod:`nianbao.workbench.sessions`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
+import json
 import secrets
+import time
 from typing import TYPE_CHECKING, Any
 
 from nianbao.storage.store import now_iso
@@ -70,7 +80,35 @@ def add_user(store: Store, name: str, password: str, role: str) -> int:
                    disabled = 0, updated_at = excluded.updated_at""",
             (name, role, hash_password(password), now, now),
         )
-        return store.conn.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()[0]
+        user_id = store.conn.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()[0]
+        # a reset password ends every session of the account
+        if end_user_sessions(store, user_id, "reset"):
+            log_event(store, "sessions_ended", name, None, "密码已由管理员重置")
+        return user_id
+
+
+def set_password(store: Store, user_id: int, password: str) -> None:
+    """Change an account's password and end all its sessions (the caller may start a new one)."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"密码至少 {MIN_PASSWORD} 位")
+    with store.transaction():
+        store.conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                           (hash_password(password), now_iso(), user_id))  # fmt: skip
+        end_user_sessions(store, user_id, "password")
+
+
+def set_disabled(store: Store, name: str, disabled: bool = True) -> bool:
+    """Disable (or enable) an account; disabling ends its sessions.  False if there is no such account."""
+    with store.transaction():
+        row = store.conn.execute("SELECT id FROM users WHERE name = ?", (name.strip(),)).fetchone()
+        if row is None:
+            return False
+        store.conn.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
+                           (int(disabled), now_iso(), row[0]))  # fmt: skip
+        if disabled:
+            end_user_sessions(store, row[0], "disabled")
+        log_event(store, "disabled" if disabled else "enabled", name.strip(), None, None)
+    return True
 
 
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
@@ -101,8 +139,10 @@ def list_users(store: Store) -> list[dict[str, Any]]:
     return store.query("SELECT id, name, role, disabled, created_at, last_login_at FROM users ORDER BY name")
 
 
-def secret(store: Store, name: str = "session_key") -> str:
-    """A random secret generated on first use and kept in the database (so per database)."""
+def secret(store: Store, name: str) -> str:
+    """A random secret generated on first use and kept in the database (never the session key)."""
+    if name == "session_key":
+        raise ValueError("the session key is kept outside the database (nianbao.workbench.sessions)")
 
     row = store.one("SELECT value FROM app_secrets WHERE name = ?", (name,))
     if row:
@@ -113,3 +153,192 @@ def secret(store: Store, name: str = "session_key") -> str:
             (name, secrets.token_urlsafe(48), now_iso()),
         )
         return store.conn.execute("SELECT value FROM app_secrets WHERE name = ?", (name,)).fetchone()[0]
+
+
+# ---------------------------------------------------------------- server-side sessions
+
+
+def create_session(store: Store, session_id: str, user_id: int, *, user_agent: str | None, client: str | None,
+                   data: dict[str, Any], now: float | None = None) -> None:  # fmt: skip
+    """Record a new session (``session_id`` is already the keyed hash of the cookie token)."""
+    now = time.time() if now is None else now
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO sessions (id, user_id, created, last_seen, user_agent, client, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (session_id, user_id, now, now, (user_agent or "")[:300], client, json.dumps(data, ensure_ascii=False)),
+        )
+
+
+def load_session(store: Store, session_id: str, *, idle_seconds: float, absolute_seconds: float,
+                 now: float | None = None) -> dict[str, Any] | None:  # fmt: skip
+    """The live session (with its enabled user's name and role, and ``data`` decoded), else None.
+
+    A session past its idle or absolute timeout, or whose account is disabled, is ended here.
+    """
+    now = time.time() if now is None else now
+    row = store.one(
+        """SELECT s.id, s.user_id, s.created, s.last_seen, s.user_agent, s.client, s.data, s.ended,
+                  u.name AS user_name, u.role, u.disabled
+           FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?""",
+        (session_id,),
+    )
+    if row is None or row["ended"] is not None:
+        return None
+    reason = ("disabled" if row["disabled"] else "expired" if now - row["created"] > absolute_seconds
+              else "idle" if now - row["last_seen"] > idle_seconds else None)  # fmt: skip
+    if reason:
+        end_session(store, session_id, reason, now=now)
+        return None
+    try:
+        row["data"] = json.loads(row["data"]) or {}
+    except ValueError:
+        row["data"] = {}
+    return row
+
+
+def touch_session(store: Store, session_id: str, *, data: dict[str, Any] | None = None,
+                  now: float | None = None) -> None:  # fmt: skip
+    """Record activity (and the new ``data`` when given)."""
+    now = time.time() if now is None else now
+    with store.transaction():
+        if data is None:
+            store.conn.execute("UPDATE sessions SET last_seen = ? WHERE id = ? AND ended IS NULL", (now, session_id))
+        else:
+            store.conn.execute("UPDATE sessions SET last_seen = ?, data = ? WHERE id = ? AND ended IS NULL",
+                               (now, json.dumps(data, ensure_ascii=False), session_id))  # fmt: skip
+
+
+def end_session(store: Store, session_id: str, reason: str, *, now: float | None = None) -> bool:
+    now = time.time() if now is None else now
+    with store.transaction():
+        cur = store.conn.execute(
+            "UPDATE sessions SET ended = ?, ended_reason = ?, data = '{}' WHERE id = ? AND ended IS NULL",
+            (now, reason, session_id),
+        )
+    return cur.rowcount > 0
+
+
+def end_user_sessions(store: Store, user_id: int, reason: str, *, now: float | None = None) -> int:
+    """End every live session of an account; returns how many."""
+    now = time.time() if now is None else now
+    with store.transaction():
+        cur = store.conn.execute(
+            "UPDATE sessions SET ended = ?, ended_reason = ?, data = '{}' WHERE user_id = ? AND ended IS NULL",
+            (now, reason, user_id),
+        )
+    return cur.rowcount
+
+
+def live_sessions(store: Store, user_name: str | None = None) -> list[dict[str, Any]]:
+    sql = """SELECT s.created, s.last_seen, s.user_agent, s.client, u.name AS user_name
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.ended IS NULL"""
+    return store.query(sql + (" AND u.name = ?" if user_name else "") + " ORDER BY s.last_seen DESC",
+                       (user_name,) if user_name else ())  # fmt: skip
+
+
+# ---------------------------------------------------------------- login throttling and events
+
+EVENT_LABELS: dict[str, str] = {
+    "login": "登录成功",
+    "login_failed": "密码错误",
+    "throttled": "登录过于频繁（已拒绝）",
+    "locked": "临时锁定",
+    "logout": "退出登录",
+    "password_changed": "修改密码",
+    "sessions_ended": "会话已全部结束",
+    "disabled": "停用账号",
+    "enabled": "启用账号",
+    "unlocked": "管理员解除锁定",
+    "foreign_origin": "跨站请求（已拒绝）",
+}
+
+
+MAX_EVENTS = 100_000  # auth_events keeps the newest this many (an attack must not fill the disk)
+
+
+def log_event(store: Store, event: str, user_name: str | None, client: str | None, detail: str | None) -> None:
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    with store.transaction():
+        cur = store.conn.execute(
+            "INSERT INTO auth_events (at, event, user_name, client, detail) VALUES (?, ?, ?, ?, ?)",
+            (at, event, (user_name or "")[:100] or None, client, (detail or "")[:500] or None),
+        )
+        if cur.lastrowid and cur.lastrowid % 1000 == 0:
+            store.conn.execute("DELETE FROM auth_events WHERE id <= ?", (cur.lastrowid - MAX_EVENTS,))
+
+
+def auth_events(store: Store, *, limit: int = 200, user_name: str | None = None) -> list[dict[str, Any]]:
+    where = " WHERE user_name = ?" if user_name else ""
+    return store.query(f"SELECT at, event, user_name, client, detail FROM auth_events{where} ORDER BY id DESC LIMIT ?",
+                       (*([user_name] if user_name else []), limit))  # fmt: skip
+
+
+def throttle_state(store: Store, keys: list[str], *, delay_base: float, delay_max: float,
+                   now: float | None = None) -> tuple[str | None, float, bool]:  # fmt: skip
+    """(key, seconds to wait, locked) for the first of ``keys`` that is locked or still in its
+    back-off delay (``delay_base * 2**(failures - 2)`` after the second and later failures, at most
+    ``delay_max``); (None, 0, False) when a login attempt may be checked now."""
+    now = time.time() if now is None else now
+    rows = {r["key"]: r for r in store.query(
+        f"SELECT key, failures, last_failure, locked_until FROM login_throttle WHERE key IN ({','.join('?' * len(keys))})",
+        keys)}  # fmt: skip
+    for key in keys:
+        r = rows.get(key)
+        if r is None:
+            continue
+        if r["locked_until"] and r["locked_until"] > now:
+            return key, r["locked_until"] - now, True
+        if r["failures"] >= 2 and r["last_failure"]:  # one slip of the finger costs nothing
+            wait = r["last_failure"] + min(delay_base * 2 ** (r["failures"] - 2), delay_max) - now
+            if wait > 0:
+                return key, wait, False
+    return None, 0.0, False
+
+
+def record_failure(store: Store, keys: dict[str, int], *, lock_seconds: float,
+                   now: float | None = None) -> list[str]:  # fmt: skip
+    """Count a failed login against each key (key -> failures allowed before a lock); returns the
+    keys that are now locked (their count starts again after the lock).  A count whose last
+    failure is older than ``lock_seconds`` starts again too."""
+    now = time.time() if now is None else now
+    locked = []
+    with store.transaction():
+        # counts that have run out (no lock, last failure older than the window) are forgotten, so
+        # made-up account names do not pile up
+        store.conn.execute(
+            "DELETE FROM login_throttle WHERE (locked_until IS NULL OR locked_until < ?) AND "
+            "(last_failure IS NULL OR last_failure < ?)",
+            (now, now - lock_seconds),
+        )
+        for key, limit in keys.items():
+            store.conn.execute(
+                """INSERT INTO login_throttle (key, failures, last_failure) VALUES (?, 1, ?)
+                   ON CONFLICT (key) DO UPDATE SET
+                       failures = CASE WHEN last_failure IS NULL OR last_failure < ? THEN 1 ELSE failures + 1 END,
+                       last_failure = excluded.last_failure""",
+                (key, now, now - lock_seconds),
+            )
+            n = store.conn.execute("SELECT failures FROM login_throttle WHERE key = ?", (key,)).fetchone()[0]
+            if n >= limit:
+                store.conn.execute(
+                    "UPDATE login_throttle SET failures = 0, last_failure = NULL, locked_until = ? WHERE key = ?",
+                    (now + lock_seconds, key),
+                )
+                locked.append(key)
+    return locked
+
+
+def record_success(store: Store, keys: list[str]) -> None:
+    """A right password clears the account's count (not the client's: one known account must not
+    let an address try others without limit)."""
+    with store.transaction():
+        store.conn.executemany("DELETE FROM login_throttle WHERE key = ?", [(k,) for k in keys])
+
+
+def unlock(store: Store, name: str) -> bool:
+    """Lift an account's lock and forget its failures (the administrator's override)."""
+    with store.transaction():
+        cur = store.conn.execute("DELETE FROM login_throttle WHERE key = ?", (f"user:{name.strip()[:100]}",))
+    if cur.rowcount:
+        log_event(store, "unlocked", name.strip(), None, None)
+    return cur.rowcount > 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nianbao.cli.regions import sites
+from nianbao.cli import main
 from nianbao.regions import dataio
 from nianbao.regions.registry import Registry
 
@@ -18,7 +18,7 @@ SITE_HEADER = ["agency", "url", "level", "region", "parent"]
 
 
 def run(*args: str):
-    return CliRunner().invoke(sites, list(args), catch_exceptions=False)
+    return CliRunner().invoke(main, ["sites", *args], catch_exceptions=False)
 
 
 def parse_csv(text: str) -> list[dict[str, str]]:

@@ -1,24 +1,26 @@
 """The workbench application: routes, middleware, the store it reads.
 
-``create_app(db_path)`` opens the store, takes the session-signing key from it (generated on
-first use, so one per database) and mounts the views.  Every page needs a login; the raw stored
-documents are served only to logged-in users, inside a sandboxed iframe, under their own CSP.
+``create_app(db_path)`` opens the store, reads the session-signing key (``NIANBAO_SECRET_KEY`` or
+the key file beside the database, never the database itself) and mounts the views behind the
+security middleware (server-side sessions, POST origin check, HTTPS headers).  Every page needs
+a login; the raw stored documents are served only to logged-in users, inside a sandboxed iframe,
+under their own CSP.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from functools import lru_cache
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from nianbao import labels
-from nianbao.storage import users as user_store
 from nianbao.storage.store import Store
+from nianbao.workbench.sessions import SecuritySettings, WorkbenchSecurity, session_key
 from nianbao.workbench.views import (
     agencies,
     auth,
@@ -33,7 +35,7 @@ from nianbao.workbench.views import (
 )
 from nianbao.workbench.web import EXCEPTION_HANDLERS, HERE, SecurityHeaders
 
-SESSION_HOURS = 12
+SESSION_HOURS = 12  # default absolute session lifetime (SecuritySettings.absolute_seconds)
 
 
 def routes() -> list:
@@ -58,29 +60,37 @@ def routes() -> list:
         Route("/export/noncompliant.{fmt:str}", exports.export_file, name="export_file"),
         Route("/login", auth.login, methods=["GET", "POST"], name="login"),
         Route("/logout", auth.logout, methods=["POST"], name="logout"),
+        Route("/account/password", auth.change_password, methods=["GET", "POST"], name="password"),
+        Route("/security", auth.security_log, name="security"),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
 
-def create_app(db_path: str | os.PathLike, *, secure_cookies: bool = False) -> Starlette:
-    """The ASGI app over the SQLite file ``db_path`` (created and migrated if needed)."""
+def create_app(db_path: str | os.PathLike, *, secure_cookies: bool = False,
+               settings: SecuritySettings | None = None) -> Starlette:  # fmt: skip
+    """The ASGI app over the SQLite file ``db_path`` (created and migrated if needed).
+
+    ``settings`` default to :meth:`SecuritySettings.from_env`; ``secure_cookies`` forces the
+    ``Secure`` cookie flag and HSTS.
+    """
+    settings = settings or SecuritySettings.from_env()
+    if secure_cookies:
+        settings = replace(settings, secure_cookies=True)
     store = Store(db_path)
-    secret = user_store.secret(store)
+    try:
+        key = session_key(db_path)
+    except BaseException:
+        store.close()
+        raise
     app = Starlette(
         routes=routes(),
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware,
-                secret_key=secret,
-                session_cookie="nianbao_session",
-                max_age=SESSION_HOURS * 3600,
-                same_site="strict",
-                https_only=secure_cookies,
-            ),
+            Middleware(WorkbenchSecurity, store=store, key=key, settings=settings),
         ],
     )
     app.state.store = store
+    app.state.security = settings
     app.state.rule_titles = lru_cache(maxsize=1)(labels.rule_titles)
     return app

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hmac
 import json
-import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from nianbao.storage import users as user_store
 from nianbao.storage.views import HEALTH_LABELS
 from nianbao.workbench import wording
 from nianbao.workbench.overview import Filters
+from nianbao.workbench.sessions import csrf_ok, csrf_token, session_user
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -59,7 +58,9 @@ class SecurityHeaders:
                 if "x-frame-options" not in headers:
                     headers["X-Frame-Options"] = "DENY"
                 headers["X-Content-Type-Options"] = "nosniff"
-                headers["Referrer-Policy"] = "no-referrer"
+                # nothing leaves for other sites; same-origin requests keep Referer and, above
+                # all, a real Origin on POSTs (under no-referrer browsers send "Origin: null")
+                headers["Referrer-Policy"] = "same-origin"
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
             await send(message)
 
@@ -69,21 +70,9 @@ class SecurityHeaders:
 # ---------------------------------------------------------------- sessions, users, CSRF
 
 
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = request.session["csrf"] = secrets.token_urlsafe(32)
-    return token
-
-
-def csrf_ok(request: Request, sent: Any) -> bool:
-    expected = request.session.get("csrf")
-    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(expected, sent)
-
-
 def current_user(request: Request) -> dict[str, Any] | None:
-    name = request.session.get("user")
-    return user_store.get_user(request.app.state.store, name) if name else None
+    """The user of the request's live server-side session (see :mod:`nianbao.workbench.sessions`)."""
+    return session_user(request)
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
@@ -248,7 +237,15 @@ templates.env.globals.update(
     READ_BY=labels.READ_BY,
     HEALTH=HEALTH_LABELS,
 )
-templates.env.filters.update(json_value=_json, when=_when, size=_size, duration=_duration,
+def _epoch(value: float | None) -> str:
+    """Epoch seconds as local (Beijing) time, seconds precision."""
+    if value is None:
+        return ""
+    t = dt.datetime.fromtimestamp(float(value), dt.timezone(dt.timedelta(hours=8)))
+    return t.strftime("%Y-%m-%d %H:%M:%S")
+
+
+templates.env.filters.update(json_value=_json, when=_when, size=_size, duration=_duration, epoch=_epoch,
                              value_text=wording.value_text, note_text=wording.note_text)
 
 

@@ -93,7 +93,8 @@ def ingest(
         raise click.UsageError("--url needs exactly one file")
     hints = {"agency": agency} if agency else {}
     try:
-        rule_settings = intake.rule_settings(parse_settings(settings))
+        given = parse_settings(settings)
+        intake.rule_settings(given)  # an unknown or malformed rule setting stops here, before any file
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="-s") from exc
     ok = failed = findings = 0
@@ -109,7 +110,7 @@ def ingest(
                 continue
             try:
                 _, report = intake.ingest_bytes(store, body, str(path), url=url, hints=hints, level=level,
-                                                region=region, run_id=run_id, settings=rule_settings)  # fmt: skip
+                                                region=region, run_id=run_id, settings=given)  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                 failed += 1
                 click.echo(f"✗ 无法读取 {path}：{type(exc).__name__}: {exc}", err=True)

@@ -1,4 +1,4 @@
-"""``nianbao serve`` (the workbench) and ``nianbao users add``: thin wrappers over the library."""
+"""``nianbao serve`` (the workbench) and ``nianbao users add/list/disable/enable/events``: thin wrappers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 from nianbao.storage import users as user_store
 from nianbao.storage.store import Store
 from nianbao.workbench.app import create_app
+from nianbao.workbench.sessions import SecuritySettings
 
 _db_option = click.option(
     "--db",
@@ -25,13 +26,25 @@ _db_option = click.option(
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only.")
-def serve(db_path: str, host: str, port: int, secure_cookies: bool) -> None:
-    """Run the review workbench (web pages in Chinese) over a database."""
+@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only (and HSTS).")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="Reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable; "
+                   "also $NIANBAO_TRUSTED_PROXIES).")  # fmt: skip
+def serve(db_path: str, host: str, port: int, secure_cookies: bool, trusted_proxies: tuple[str, ...]) -> None:
+    """Run the review workbench (web pages in Chinese) over a database.
+
+    Session timeouts and login throttling come from NIANBAO_SESSION_* and NIANBAO_LOGIN_*
+    environment variables; the signing key from NIANBAO_SECRET_KEY or the key file DB.key.
+    """
     import uvicorn
 
 
-    app = create_app(db_path, secure_cookies=secure_cookies)
+    try:
+        settings = SecuritySettings.from_env()
+        settings = SecuritySettings.from_env(trusted_proxies=settings.trusted_proxies | frozenset(trusted_proxies))
+        app = create_app(db_path, secure_cookies=secure_cookies, settings=settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     n = app.state.store.one("SELECT COUNT(*) AS n FROM users")["n"]
     if n == 0:
         click.echo("提示：还没有任何账号，请先运行 nianbao users add NAME --role reviewer", err=True)
@@ -74,3 +87,47 @@ def users_list(db_path: str) -> None:
             state = "（已停用）" if u["disabled"] else ""
             click.echo(f"{u['name']}\t{user_store.ROLES.get(u['role'], u['role'])}{state}\t"
                        f"上次登录 {u['last_login_at'] or '—'}")
+
+
+@users.command("disable")
+@click.argument("name")
+@_db_option
+def users_disable(name: str, db_path: str) -> None:
+    """Disable an account: it can no longer log in and its sessions end at once."""
+    with Store(db_path) as store:
+        if not user_store.set_disabled(store, name, True):
+            raise click.ClickException(f"没有名为 {name} 的账号")
+    click.echo(f"已停用账号 {name}，其所有登录会话已结束；数据库 {db_path}")
+
+
+@users.command("enable")
+@click.argument("name")
+@_db_option
+def users_enable(name: str, db_path: str) -> None:
+    """Enable a disabled account again."""
+    with Store(db_path) as store:
+        if not user_store.set_disabled(store, name, False):
+            raise click.ClickException(f"没有名为 {name} 的账号")
+    click.echo(f"已启用账号 {name}；数据库 {db_path}")
+
+
+@users.command("unlock")
+@click.argument("name")
+@_db_option
+def users_unlock(name: str, db_path: str) -> None:
+    """Lift the temporary lock after too many wrong passwords."""
+    with Store(db_path) as store:
+        done = user_store.unlock(store, name)
+    click.echo(f"已解除账号 {name} 的登录锁定" if done else f"账号 {name} 没有被锁定，也没有失败记录")
+
+
+@users.command("events")
+@_db_option
+@click.option("--user", "user_name", help="Only this account.")
+@click.option("--limit", default=50, show_default=True, type=int, help="How many recent events.")
+def users_events(db_path: str, user_name: str | None, limit: int) -> None:
+    """Show recent login events: successes, wrong passwords, throttling, locks, session ends."""
+    with Store(db_path) as store:
+        for e in user_store.auth_events(store, limit=limit, user_name=user_name):
+            click.echo(f"{e['at']}\t{user_store.EVENT_LABELS.get(e['event'], e['event'])}\t{e['user_name'] or '—'}\t"
+                       f"{e['client'] or '—'}\t{e['detail'] or ''}".replace("\n", " "))
