@@ -185,3 +185,19 @@ def test_overview_button_and_docx_download(store_path):
         assert client.get("/notice.docx?region=999999&year=2023").status_code == 404
     finally:
         app.state.store.close()
+
+
+@pytest.mark.slow
+def test_notice_pdf_from_the_web(store_path):
+    if not shutil.which("libreoffice"):
+        pytest.skip("LibreOffice missing")
+    app = create_app(store_path)
+    try:
+        client = TestClient(app)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"username": "alice", "password": "secret-pass-1", "csrf_token": token})
+        resp = client.get("/notice.pdf?region=210300&year=2023&deadline=2025-06-30")
+        assert resp.status_code == 200 and resp.headers["content-type"] == "application/pdf"
+        assert resp.content.startswith(b"%PDF") and len(resp.content) > 10_000
+    finally:
+        app.state.store.close()
