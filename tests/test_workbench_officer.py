@@ -358,3 +358,16 @@ def test_report_links_the_evidence_to_the_marked_original(app, db):
         "content-security-policy"]
     plain = client.get(link.split("?")[0])
     assert "nianbao-mark" not in plain.text
+
+
+def test_overview_links_lead_to_lists_of_the_same_size(app, db):
+    client = login(app, BOB)
+    overview = client.get("/").text
+    for kpi in ("k-pending", "k-confirmed"):
+        m = re.search(rf'class="kpi {kpi}" href="([^"]+)"><b>(\d+)</b>', overview)
+        listed = client.get(m.group(1).replace("&amp;", "&")).text
+        assert f"共 {m.group(2)} 项" in listed, kpi
+    # a notice-level rule from the rules chart lists its findings (not the default errors+warnings queue)
+    href = re.search(r'href="(/findings\?[^"]*rule=BLANK_CELLS[^"]*)"', overview)
+    assert href, "BLANK_CELLS not linked from the overview"
+    assert "表格存在空白单元格" in client.get(href.group(1).replace("&amp;", "&")).text.split("<tbody>")[1]

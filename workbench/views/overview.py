@@ -60,7 +60,7 @@ def rules_chart(rules: list[ov.RuleRow], titles: dict[str, str], f: ov.Filters) 
             for s, label in (("confirmed", "已确认"), ("pending", "待审核"), ("dismissed", "已驳回"))
         ]
         bars.append(Bar(titles.get(r.rule, r.rule), segs,
-                        link("/findings", **filter_params(f, rule=r.rule)), str(r.total)))
+                        link("/findings", **filter_params(f, rule=r.rule, severity=f.severity or "all")), str(r.total)))
     return bar_chart(bars, title="问题按规则", width=620, label_width=230, note_width=50)
 
 
