@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 from nianbao import labels
 from nianbao.labels import STATUSES as REVIEW_STATUSES
 from nianbao.regions.registry import lineage
+from nianbao.storage.rectify import STATES as RECTIFY_STATES
 from nianbao.storage.views import history_audited
 
 if TYPE_CHECKING:
@@ -411,14 +412,18 @@ def export_noncompliant(
     keeps agencies in or below it; ``level`` keeps one agency level.  Findings are given in
     Chinese (rule title and message).
     """
-    if status not in ("confirmed", "open"):
-        raise ValueError(f"status must be 'confirmed' or 'open', not {status!r}")
+    if status not in ("confirmed", "open", *RECTIFY_STATES):
+        raise ValueError(f"status must be 'confirmed', 'open' or a 整改 state, not {status!r}")
     if include_missing is None:
         include_missing = status == "open"
     if rule_titles is None:
         rule_titles = labels.rule_titles()
     review = "COALESCE(v.status, 'pending')"
-    if status == "confirmed":
+    active = "f.active = 1"
+    if status in RECTIFY_STATES:  # by 整改 state: the finding as notified (a rectified one is no longer active)
+        active = "f.report_id = x.report_id" if status == "rectified" else active
+        cond, params = "x.state = ?", [status]
+    elif status == "confirmed":
         cond, params = f"{review} = 'confirmed'", []
     else:
         marks = ",".join("?" * len(severities)) or "NULL"
@@ -426,7 +431,8 @@ def export_noncompliant(
     found = store.query(
         f"""SELECT f.agency_id, f.agency, f.rule, f.severity, f.message, f.location, {review} AS review
             FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint
-            WHERE f.active = 1 AND f.year = ? AND f.agency_id IS NOT NULL AND {cond}
+            LEFT JOIN rectifications x ON x.fingerprint = f.fingerprint
+            WHERE {active} AND f.year = ? AND f.agency_id IS NOT NULL AND {cond}
             ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, f.rule, f.id""",
         [year, *params],
     )

@@ -351,11 +351,46 @@ def _m004_sessions(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM app_secrets WHERE name = 'session_key'")
 
 
+def _m005_rectification(conn: sqlite3.Connection) -> None:
+    """整改 tracking: a confirmed finding notified with a deadline, then rectified or overdue."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE rectifications (
+            fingerprint TEXT PRIMARY KEY,       -- findings.fingerprint (as reviews)
+            state TEXT NOT NULL CHECK (state IN ('notified', 'rectified', 'overdue')),
+            deadline TEXT,                      -- YYYY-MM-DD (Beijing date)
+            notified_to TEXT,                   -- who was told (e.g. the agency's office)
+            notified_by TEXT,
+            notified_at TEXT,
+            report_id INTEGER,                  -- the report that had the defect when notified
+            resolved_report_id INTEGER,         -- the corrected report (both kept)
+            resolved_at TEXT,
+            evidence TEXT,                      -- JSON: old/new report ids and values
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX idx_rectifications_state ON rectifications(state);
+
+        CREATE TABLE rectification_history (    -- append-only
+            id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            state TEXT NOT NULL,
+            previous_state TEXT,
+            by TEXT,
+            note TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX idx_rectification_history_fp ON rectification_history(fingerprint);
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial", _m001_initial),
     ("workbench", _m002_workbench),
     ("monitor", _m003_monitor),
     ("sessions", _m004_sessions),
+    ("rectification", _m005_rectification),
 ]
 
 

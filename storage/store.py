@@ -42,6 +42,7 @@ import sqlite_utils
 from nianbao import __version__
 from nianbao.magic import sniff
 from nianbao.model import Cell, DateEvidence, Finding, Report
+from nianbao.storage import rectify
 from nianbao.storage.places import is_region_code, province_of
 from nianbao.storage.schema import REVIEW_STATUSES, configure, migrate
 
@@ -659,6 +660,8 @@ class Store:
             ):
                 self._refresh_current(old["agency"], old["year"], old["is_report"], doc_id)
             self._refresh_current(agency, year, row["is_report"], doc_id)
+            if agency_id is not None and year is not None and self.one("SELECT 1 AS x FROM rectifications LIMIT 1"):
+                rectify.reassess(self, agency_id=agency_id, year=year)  # a corrected version: 已整改 by itself
         return report_id
 
     def _refresh_current(

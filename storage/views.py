@@ -68,10 +68,13 @@ def findings_by(store: Store, key: str, **filters: Any) -> list[dict[str, Any]]:
     where, params = _finding_where(**filters)
     return store.query(
         f"""SELECT f.{key}, f.severity, {_STATUS} AS status, COUNT(*) AS n
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}
             GROUP BY f.{key}, f.severity, status""",
         params,
     )
+
+
+_RECT_JOIN = " LEFT JOIN rectifications x ON x.fingerprint = f.fingerprint"
 
 
 def _finding_where(
@@ -79,7 +82,11 @@ def _finding_where(
     year: int | None = None,
     rule: str | None = None,
     severity: str | None = None,
+    severities: Sequence[str] | None = None,
     status: str | None = None,
+    statuses: Sequence[str] | None = None,
+    text: str | None = None,
+    rectify: str | None = None,
     agency_ids: Sequence[int] | None = None,
     report_id: int | None = None,
     fingerprints: Sequence[str] | None = None,
@@ -87,8 +94,15 @@ def _finding_where(
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    if active_only:
+    if rectify == "rectified":  # the defect is gone from the current report: show the notified one
+        clauses.append("x.state = 'rectified' AND f.report_id = x.report_id")
+    elif active_only:
         clauses.append("f.active = 1")
+    if rectify in ("notified", "overdue"):
+        clauses.append("x.state = ?")
+        params.append(rectify)
+    elif rectify == "none":
+        clauses.append("x.state IS NULL")
     for sql, value in (
         ("f.year = ?", year),
         ("f.rule = ?", rule),
@@ -99,7 +113,12 @@ def _finding_where(
         if value is not None:
             clauses.append(sql)
             params.append(value)
-    for col, values in (("f.agency_id", agency_ids), ("f.fingerprint", fingerprints)):
+    if text:
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append("(f.message LIKE ? ESCAPE '\\' OR f.agency LIKE ? ESCAPE '\\' OR f.evidence LIKE ? ESCAPE '\\')")
+        params.extend([like, like, like])
+    for col, values in (("f.agency_id", agency_ids), ("f.fingerprint", fingerprints), ("f.severity", severities),
+                        (_STATUS, statuses)):
         if values is not None:
             values = list(values)
             clauses.append(f"{col} IN ({','.join('?' * len(values))})" if values else "0")
@@ -112,7 +131,7 @@ def finding_groups(store: Store, **filters: Any) -> list[dict[str, Any]]:
     where, params = _finding_where(**filters)
     return store.query(
         f"""SELECT f.agency_id, f.year, f.rule, f.severity, {_STATUS} AS status, COUNT(*) AS n
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}
             GROUP BY f.agency_id, f.year, f.rule, f.severity, status""",
         params,
     )
@@ -121,9 +140,10 @@ def finding_groups(store: Store, **filters: Any) -> list[dict[str, Any]]:
 _FINDING_COLS = f"""f.id, f.fingerprint, f.rule, f.severity, f.location, f.message, f.expected, f.actual,
     f.evidence, f.report_id, f.document_id, f.agency_id, f.agency, f.year, f.created_at, f.active,
     {_STATUS} AS status, v.reviewer, v.note AS review_note, v.updated_at AS reviewed_at,
-    a.level, a.region_code, r.title AS report_title"""
+    a.level, a.region_code, r.title AS report_title,
+    x.state AS rectify_state, x.deadline AS rectify_deadline, x.notified_to, x.evidence AS rectify_evidence"""
 
-_FINDING_FROM = """FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint
+_FINDING_FROM = f"""FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}
     LEFT JOIN agencies a ON a.id = f.agency_id LEFT JOIN reports r ON r.id = f.report_id"""
 
 
@@ -144,7 +164,7 @@ def findings(
 def count_findings(store: Store, **filters: Any) -> int:
     where, params = _finding_where(**filters)
     return store.query(
-        f"SELECT COUNT(*) AS n FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}",
+        f"SELECT COUNT(*) AS n FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}",
         params,
     )[0]["n"]
 
@@ -156,7 +176,7 @@ def fingerprints(store: Store, **filters: Any) -> list[str]:
         r["fingerprint"]
         for r in store.query(
             f"SELECT DISTINCT f.fingerprint FROM findings f "
-            f"LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}",
+            f"LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}",
             params,
         )
     ]
@@ -221,15 +241,28 @@ def review_history(store: Store, fps: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def set_reviews(
-    store: Store, fps: Iterable[str], status: str, *, reviewer: str, note: str | None = None
-) -> int:
-    """Record one decision on many fingerprints in one transaction; returns how many."""
-    n = 0
+    store: Store, fps: Iterable[str], status: str, *, reviewer: str, note: str | None = None,
+    only_pending: bool = False,
+) -> tuple[int, int]:
+    """Record one decision on many fingerprints in one transaction; returns (changed, skipped).
+
+    An empty ``note`` keeps the note already recorded (a re-save never wipes it).  Findings
+    already at ``status`` are skipped, and with ``only_pending`` so is every decided one (a bulk
+    action must not overwrite a colleague's decision unless told to).
+    """
+    changed = skipped = 0
     with store.transaction():
         for fp in dict.fromkeys(fps):
-            store.set_review(fp, status, reviewer=reviewer, note=note)
-            n += 1
-    return n
+            current = store.review(fp)
+            if current["status"] == status and (note is None or note == current["note"]):
+                skipped += 1
+                continue
+            if only_pending and current["status"] != "pending":
+                skipped += 1
+                continue
+            store.set_review(fp, status, reviewer=reviewer, note=note if note is not None else current["note"])
+            changed += 1
+    return changed, skipped
 
 
 # ---------------------------------------------------------------- runs (``nianbao runs`` and the workbench)
@@ -392,7 +425,7 @@ def missing_report_findings(store: Store, *, year: int | None = None,
                                    agency_ids=[agency_id] if agency_id is not None else None)  # fmt: skip
     return store.query(
         f"""SELECT f.id, f.agency_id, f.agency, f.year, f.message, f.fingerprint, {_STATUS} AS status
-            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{where}
+            FROM findings f LEFT JOIN reviews v ON v.fingerprint = f.fingerprint{_RECT_JOIN}{where}
             ORDER BY f.agency_id, f.year""",
         params,
     )

@@ -21,8 +21,19 @@ from starlette.staticfiles import StaticFiles
 from nianbao import labels
 from nianbao.storage.store import Store
 from nianbao.workbench.sessions import SecuritySettings, WorkbenchSecurity, session_key
-from nianbao.workbench.views import agencies, auth, exports, findings, overview, reports, runs
-from nianbao.workbench.web import HERE, SecurityHeaders
+from nianbao.workbench.views import (
+    agencies,
+    auth,
+    calendar,
+    exports,
+    findings,
+    notices,
+    overview,
+    reports,
+    runs,
+    scores,
+)
+from nianbao.workbench.web import EXCEPTION_HANDLERS, HERE, SecurityHeaders
 
 SESSION_HOURS = 12  # default absolute session lifetime (SecuritySettings.absolute_seconds)
 
@@ -35,11 +46,17 @@ def routes() -> list:
         Route("/reports/{report_id:int}", reports.report_detail, name="report"),
         Route("/documents/{version_id:int}/view", reports.document_view, name="document_view"),
         Route("/documents/{version_id:int}/download", reports.document_download, name="document_download"),
+        Route("/documents/{version_id:int}/pages", reports.document_pages, name="document_pages"),
+        Route("/documents/{version_id:int}/pages/{n:int}.png", reports.document_page_image, name="document_page"),
         Route("/findings", findings.finding_list, name="findings"),
         Route("/review", findings.review, methods=["POST"], name="review"),
         Route("/runs", runs.run_list, name="runs"),
         Route("/runs/{run_id:int}", runs.run_detail, name="run"),
         Route("/export", exports.export_page, name="export"),
+        Route("/notice.{fmt:str}", notices.notice_file, name="notice_file"),
+        Route("/scores", scores.score_page, name="scores"),
+        Route("/calendar", calendar.calendar_page, name="calendar"),
+        Route("/scores.xlsx", scores.score_export, name="score_export"),
         Route("/export/noncompliant.{fmt:str}", exports.export_file, name="export_file"),
         Route("/login", auth.login, methods=["GET", "POST"], name="login"),
         Route("/logout", auth.logout, methods=["POST"], name="logout"),
@@ -67,6 +84,7 @@ def create_app(db_path: str | os.PathLike, *, secure_cookies: bool = False,
         raise
     app = Starlette(
         routes=routes(),
+        exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(WorkbenchSecurity, store=store, key=key, settings=settings),

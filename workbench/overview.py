@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.workbench.places import Place, place_of
+from nianbao.workbench.places import Place, agency_place
 
 TIMELINESS = ("ontime", "late", "unknown", "missing")
 NOT_DUE = "notdue"  # no report, and the history rules do not count it as missing
@@ -114,7 +114,7 @@ def select_agencies(agencies: Iterable[dict[str, Any]], filters: Filters) -> lis
     for a in agencies:
         if filters.level and a.get("level") != filters.level:
             continue
-        place = place_of(a.get("region_code"), a.get("province"))
+        place = agency_place(a)
         if not place.within(filters.region):
             continue
         out.append((a, place))

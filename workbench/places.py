@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nianbao.regions.registry import get, lineage
+from nianbao.regions.registry import get, lineage, lookup
 from nianbao.storage.places import PROVINCES
 
 UNKNOWN = ("", "地区不明")
@@ -70,6 +70,39 @@ def place_of(region_code: str | None, province_name: str | None = None) -> Place
         code = next((c + "0000" for c, n in PROVINCES.items() if n == province_name), province_name)
         return Place((code, province_name), None, None)
     return Place(None, None, None)
+
+
+@lru_cache(maxsize=20000)
+def _named_region(name: str, province_name: str | None) -> str | None:
+    """The code of the one region ``name`` denotes (within ``province_name`` when known), else None."""
+    within = next((c + "0000" for c, n in PROVINCES.items() if n == province_name), None)
+    try:
+        region = lookup(name, within)
+    except Exception:  # noqa: BLE001 - registry missing or broken: no guess
+        return None
+    return region.code if region else None
+
+
+def agency_place(agency: dict) -> Place:
+    """The place of an agency row: its region code; else the one region its stored region name or,
+    for a government, its own name denotes (鞍山市人民政府 -> 鞍山市); else its province.
+
+    Only an unambiguous name is used: an agency is never put in a region by a guess.
+    """
+    code = agency.get("region_code")
+    province = agency.get("province")
+    if not code:
+        for name in (agency.get("region_name"), agency.get("name")):
+            if not name or (name == agency.get("name") and not _is_government(name)):
+                continue
+            code = _named_region(name, province)
+            if code:
+                break
+    return place_of(code, province)
+
+
+def _is_government(name: str) -> bool:
+    return name.endswith(("人民政府", "行政公署"))
 
 
 def region_name(code: str | None) -> str | None:

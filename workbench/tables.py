@@ -8,6 +8,7 @@ cells of the failed identity).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -347,3 +348,32 @@ def highlight(text: str, needles: Iterable[str]) -> list[tuple[str, bool]]:
     if pos < len(text):
         out.append((text[pos:], False))
     return out
+
+
+# ---------------------------------------------------------------------------- the HTML original
+
+MARK_ID = "nianbao-mark"
+_SPLIT = re.compile(r"[，。；：、！？“”‘’（）《》,.;:!?\"'()\s]+")
+MIN_PASSAGE = 6
+
+
+def mark_passage(html: str, evidence: str) -> str | None:
+    """``html`` with the longest piece of ``evidence`` found in its text wrapped in
+    ``<mark id="nianbao-mark">`` (the iframe scrolls to it by its fragment); None when no piece of
+    at least ``MIN_PASSAGE`` characters is in the text (never in a tag, the head or a script)."""
+    pieces = sorted({p for p in _SPLIT.split(unicodedata.normalize("NFKC", evidence or "")) if len(p) >= MIN_PASSAGE},
+                    key=len, reverse=True)  # fmt: skip
+    lower = html.lower()
+    body = lower.find("<body")
+    start_at = body if body >= 0 else 0
+    for piece in pieces:
+        pos = html.find(piece, start_at)
+        while pos >= 0:
+            before = lower[:pos]
+            in_tag = before.rfind("<") > before.rfind(">")
+            in_code = any(before.rfind(f"<{t}") > before.rfind(f"</{t}") for t in ("script", "style", "textarea"))
+            if not in_tag and not in_code:
+                return (f'{html[:pos]}<mark id="{MARK_ID}" style="background:#ffe08a;outline:2px solid #e0a800">'
+                        f"{html[pos:pos + len(piece)]}</mark>{html[pos + len(piece):]}")  # fmt: skip
+            pos = html.find(piece, pos + 1)
+    return None

@@ -11,14 +11,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from nianbao import labels
+from nianbao.storage import rectify
 from nianbao.storage import users as user_store
 from nianbao.storage.views import HEALTH_LABELS
+from nianbao.workbench import wording
 from nianbao.workbench.overview import Filters
 from nianbao.workbench.sessions import csrf_ok, csrf_token, session_user
 
@@ -117,11 +120,15 @@ def page(role: str | None = None) -> Callable[[Handler], Handler]:
 # ---------------------------------------------------------------- filters and links
 
 
+MAX_INT = 2**62  # larger numbers are no id, page or year (SQLite integers are 64-bit)
+
+
 def int_param(value: Any) -> int | None:
     try:
-        return int(str(value).strip())
+        n = int(str(value).strip()[:30])
     except (TypeError, ValueError):
         return None
+    return n if -MAX_INT < n < MAX_INT else None
 
 
 def text_param(value: Any, allowed: dict | tuple | None = None) -> str | None:
@@ -218,6 +225,7 @@ def _when(value: str | None) -> str:
 
 
 templates.env.globals.update(
+    RECTIFY_STATES=rectify.STATES,
     link=link,
     LEVELS=labels.LEVELS,
     SEVERITIES=labels.SEVERITIES,
@@ -237,7 +245,8 @@ def _epoch(value: float | None) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S")
 
 
-templates.env.filters.update(json_value=_json, when=_when, size=_size, duration=_duration, epoch=_epoch)
+templates.env.filters.update(json_value=_json, when=_when, size=_size, duration=_duration, epoch=_epoch,
+                             value_text=wording.value_text, note_text=wording.note_text)
 
 
 def render(request: Request, name: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
@@ -256,3 +265,26 @@ def render(request: Request, name: str, context: dict[str, Any], *, status: int 
     response.headers["Cache-Control"] = "no-store"
     return response
 
+
+
+# ---------------------------------------------------------------- errors
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A Chinese 404 page for unknown paths and for ids too large to be any stored row."""
+    request.state.user = getattr(request.state, "user", None) or current_user(request)
+    return error_page(request, 404, "没有找到这个页面或记录，请检查网址，或从导航重新进入。")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Other HTTP errors (e.g. 405) as a Chinese page."""
+    status = getattr(exc, "status_code", 400)
+    if status == 404:
+        return await not_found(request, exc)
+    request.state.user = getattr(request.state, "user", None) or current_user(request)
+    message = {405: "不支持此操作方式。"}.get(status, "请求无法处理。")
+    return error_page(request, status, message)
+
+
+# An id beyond SQLite's integer range raises OverflowError in the query: no such row, so 404.
+EXCEPTION_HANDLERS = {HTTPException: http_error, OverflowError: not_found}

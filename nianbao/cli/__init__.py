@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "demo": "crawl:demo",
     "serve": "workbench:serve",
     "users": "workbench:users",
+    "notice": "notice:notice",
     "store": "distributed:store_cmd",
     "worker": "distributed:worker_cmd",
     "schedule": "monitor:schedule",

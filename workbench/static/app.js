@@ -17,3 +17,34 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
+
+// Sortable tables: click a column header of any table.data to sort by it (again to reverse).
+document.addEventListener("DOMContentLoaded", function () {
+  function key(cell) {
+    var text = (cell ? (cell.getAttribute("data-sort") || cell.textContent) : "").trim();
+    var num = parseFloat(text.replace(/[,%＋+]/g, ""));
+    return isNaN(num) || !/^[-+＋]?[\d.,]+%?$/.test(text) ? { n: false, v: text } : { n: true, v: num };
+  }
+  document.querySelectorAll("table.data").forEach(function (table) {
+    var head = table.tHead;
+    var body = table.tBodies[0];
+    if (!head || !body || head.rows.length !== 1) { return; }
+    Array.prototype.forEach.call(head.rows[0].cells, function (th, col) {
+      if (th.classList.contains("cb")) { return; }
+      th.classList.add("sortable");
+      th.title = "点击排序";
+      th.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(head.rows[0].cells, function (o) { o.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return r.cells.length > col; });
+        rows.sort(function (a, b) {
+          var x = key(a.cells[col]), y = key(b.cells[col]);
+          var c = x.n && y.n ? x.v - y.v : x.n ? -1 : y.n ? 1 : x.v.localeCompare(y.v, "zh-CN");
+          return asc ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+});

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -10,7 +11,8 @@ from starlette.responses import Response
 from nianbao.labels import TIMELINESS_LABELS
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
-from nianbao.workbench.places import place_of, region_name
+from nianbao.workbench.places import agency_place, region_name
+from nianbao.workbench.views.overview import region_options
 from nianbao.workbench.web import error_page, filter_params, filters_from, int_param, page, render, text_param
 
 PAGE_SIZE = 100
@@ -58,6 +60,7 @@ async def agency_list(request: Request) -> Response:
         "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         "region_label": region_name(f.region) if f.region else "全部地区",
         "params": filter_params(f, year=year), "audited": audited,
+        "regions": region_options(q.agencies(store), f.region), "shown": replace(f, year=year),
     })  # fmt: skip
 
 
@@ -77,7 +80,7 @@ async def agency_detail(request: Request) -> Response:
         for y in sorted(set(years) | set(stored_missing), reverse=True) if y not in have
     ]  # fmt: skip
     findings = q.findings(store, agency_ids=[agency["id"]])
-    place = place_of(agency.get("region_code"), agency.get("province"))
+    place = agency_place(agency)
     flags = q.report_flags(store, [r["id"] for r in reports])
     for r in reports:
         r["timeliness"] = ov.timeliness(r)

@@ -7,6 +7,7 @@ import io
 from starlette.requests import Request
 from starlette.responses import Response
 
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.storage.exports import (
     NONCOMPLIANT_COLUMNS,
@@ -16,6 +17,7 @@ from nianbao.storage.exports import (
     write_xlsx,
 )
 from nianbao.workbench.places import region_name
+from nianbao.workbench.views.overview import region_options
 from nianbao.workbench.web import error_page, filters_from, int_param, page, render
 
 MEDIA = {
@@ -28,7 +30,8 @@ MEDIA = {
 def _options(request: Request, years: list[int]) -> dict:
     params = request.query_params
     f = filters_from(params)
-    status = params.get("export_status") if params.get("export_status") in ("confirmed", "open") else "confirmed"
+    allowed = ("confirmed", "open", *rectify.STATES)
+    status = params.get("export_status") if params.get("export_status") in allowed else "confirmed"
     return {"year": int_param(params.get("year")) or (years[0] if years else None), "status": status,
             "region": f.region, "level": f.level}  # fmt: skip
 
@@ -48,7 +51,7 @@ async def export_page(request: Request) -> Response:
     return render(request, "export.html", {
         "opts": opts, "years": years, "rows": rows[:50], "total": len(rows),
         "region_label": region_name(opts["region"]) if opts["region"] else "全部地区",
-        "columns": NONCOMPLIANT_COLUMNS,
+        "columns": NONCOMPLIANT_COLUMNS, "regions": region_options(q.agencies(request.app.state.store), opts["region"]),
     })  # fmt: skip
 
 
@@ -73,7 +76,7 @@ async def export_file(request: Request) -> Response:
         else:
             write_json(rows, text)
         body = text.getvalue().encode("utf-8")
-    status = "已确认" if opts["status"] == "confirmed" else "未驳回"
+    status = {"confirmed": "已确认", "open": "未驳回", **rectify.STATES}[opts["status"]]
     name = f"未达标机构_{opts['year']}年度_{status}.{fmt}"
     from urllib.parse import quote
 

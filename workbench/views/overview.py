@@ -8,10 +8,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from nianbao.labels import REGION_LEVEL_LABELS, TIMELINESS_LABELS
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.charts import Bar, Segment, bar_chart
-from nianbao.workbench.places import child_level, place_of, region_name
+from nianbao.workbench.places import agency_place, child_level, region_name
 from nianbao.workbench.web import filter_params, filters_from, link, page, render
 
 
@@ -19,8 +20,7 @@ def region_options(agencies: list[dict[str, Any]], selected: str | None) -> list
     """(code, name, depth) of the provinces and prefectures that have agencies, plus the counties
     of the selected region, in code order (a prefecture right under its province)."""
     seen: dict[str, tuple[str, tuple[str, str, int]]] = {}
-    for code, province in {(a.get("region_code"), a.get("province")) for a in agencies}:
-        p = place_of(code, province)
+    for p in {agency_place(a) for a in agencies}:
         path = ""
         for depth, part in enumerate((p.province, p.prefecture, p.county)):
             if not part or (depth == 1 and part == p.province):
@@ -60,7 +60,7 @@ def rules_chart(rules: list[ov.RuleRow], titles: dict[str, str], f: ov.Filters) 
             for s, label in (("confirmed", "已确认"), ("pending", "待审核"), ("dismissed", "已驳回"))
         ]
         bars.append(Bar(titles.get(r.rule, r.rule), segs,
-                        link("/findings", **filter_params(f, rule=r.rule)), str(r.total)))
+                        link("/findings", **filter_params(f, rule=r.rule, severity=f.severity or "all")), str(r.total)))
     return bar_chart(bars, title="问题按规则", width=620, label_width=230, note_width=50)
 
 
@@ -92,7 +92,7 @@ async def overview(request: Request) -> Response:
     if len(data.rows) > MAX_ROWS:  # e.g. every county of the country: the worst first
         data.rows.sort(key=lambda r: -(r.counts["late"] + r.counts["missing"] + r.findings["error"]))
     titles = request.app.state.rule_titles()
-    rule_names = sorted({r.rule for r in data.rules} | ({f.rule} if f.rule else set()))
+    rule_names = {r.rule for r in data.rules} | ({f.rule} if f.rule else set())
     return render(
         request,
         "overview.html",
@@ -104,11 +104,13 @@ async def overview(request: Request) -> Response:
             "group_label": REGION_LEVEL_LABELS.get(group_by, group_by),
             "region_label": region_name(f.region) if f.region else "全部地区",
             "regions": region_options(agencies, f.region),
-            "rule_names": sorted(set(rule_names) | set(titles)) if not rule_names else rule_names,
+            "rule_names": sorted(rule_names or set(titles), key=lambda r: (titles.get(r, r), r)),
             "timeliness_chart": timeliness_chart(data.rows, f, group_by),
             "rules_chart": rules_chart(data.rules, titles, f),
             "max_rows": MAX_ROWS,
             "params": filter_params(f),
             "audited": audited,
+            "rect_counts": rectify.counts(store, year=f.year,
+                                          agency_ids=rule_scope.get("agency_ids")),
         },
     )

@@ -11,15 +11,17 @@ import re
 from collections import defaultdict
 from urllib.parse import quote, unquote, urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from nianbao.layouts import SECTIONS
+from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
-from nianbao.workbench import tables
+from nianbao.workbench import pages, tables
 from nianbao.workbench.history import parse_change_evidence
-from nianbao.workbench.places import place_of
+from nianbao.workbench.places import agency_place
 from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render
 
 INLINE_FORMATS = {"html", "text"}
@@ -54,6 +56,7 @@ async def report_detail(request: Request) -> Response:
         f["expected_v"] = _loads(f["expected"], None)
         f["actual_v"] = _loads(f["actual"], None)
         f["history"] = history.get(f["fingerprint"], [])
+        f["rect_text"] = rectify.evidence_text(_loads(f["rectify_evidence"], {})) if f.get("rectify_evidence") else None
         f["diff"] = parse_change_evidence(f["evidence"], layout) if f["rule"] == "CHANGED_AFTER_PUBLICATION" else None
     # a change diff quotes old and new sentences: not a passage to mark in this reading's prose
     evidence = [f["evidence"] for f in findings if f["evidence"] and f["diff"] is None]
@@ -68,15 +71,45 @@ async def report_detail(request: Request) -> Response:
         "AND is_report = 1 ORDER BY id DESC",
         (report["agency_id"], report["year"], rid),
     ) if report["agency_id"] else []
-    place = place_of(report.get("region_code"), report.get("province"))
+    place = agency_place((store.agency(report["agency_id"]) if report["agency_id"] else None) or report)
     return render(request, "report.html", {
         "r": report, "findings": findings, "grids": grids, "prose": prose,
         "section_tables": SECTION_TABLES, "timeliness": ov.timeliness(report),
         "inline": report["format"] in INLINE_FORMATS, "found_in_prose": found_in_prose,
+        "paged": report["format"] in pages.PAGED_FORMATS,
         "place": " · ".join(dict.fromkeys(p[1] for p in (place.province, place.prefecture, place.county) if p)),
         "others": other_versions, "notes": _loads(report["notes"], []),
         "removed": [f for f in findings if f["rule"] == "REPORT_REMOVED" and f["active"]],
         "changed": [f for f in findings if f["diff"] is not None],
+    })  # fmt: skip
+
+
+@page()
+async def document_pages(request: Request) -> Response:
+    """How many page images an original has (rendered on first ask), as the report page's list."""
+    store = request.app.state.store
+    v = q.version(store, int(request.path_params["version_id"]))
+    if v is None or store.files_dir is None:
+        return error_page(request, 404, "没有这份文件。")
+    files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
+                                    v["format"] or "")
+    return render(request, "pages.html", {"v": v, "n": len(files)})
+
+
+@page()
+async def document_page_image(request: Request) -> Response:
+    """One page of an original as PNG (made on the server)."""
+    store = request.app.state.store
+    v = q.version(store, int(request.path_params["version_id"]))
+    n = int(request.path_params["n"])
+    if v is None or store.files_dir is None or not 1 <= n <= pages.MAX_PAGES:
+        return error_page(request, 404, "没有这一页。")
+    files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
+                                    v["format"] or "")
+    if n > len(files):
+        return error_page(request, 404, "没有这一页。")
+    return Response(files[n - 1].read_bytes(), headers={
+        "Content-Type": "image/png", "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
     })  # fmt: skip
 
 
@@ -87,6 +120,19 @@ def _text_body(body: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return body.decode("utf-8", "replace")
+
+
+MAX_MARK = 300
+
+
+def _decoded(body: bytes, charset: str | None) -> str | None:
+    """The page's text in its declared charset (else UTF-8, then GB18030); None when neither fits."""
+    for enc in dict.fromkeys(c for c in (charset, "utf-8", "gb18030") if c):
+        try:
+            return body.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return None
 
 
 def _charset(content_type: str | None) -> str | None:
@@ -110,6 +156,13 @@ async def document_view(request: Request) -> Response:
     }
     if v["format"] == "html":
         charset = _charset(v["content_type"])
+        wanted = str(request.query_params.get("mark") or "")[:MAX_MARK]
+        if wanted:  # the flagged passage marked, for the iframe to scroll to (#nianbao-mark)
+            html = _decoded(body, charset)
+            marked = tables.mark_passage(html, wanted) if html is not None else None
+            if marked is not None:
+                return Response(marked.encode("utf-8"), media_type=None,
+                                headers={**headers, "Content-Type": "text/html; charset=utf-8"})
         media = "text/html" + (f"; charset={charset}" if charset else "")
         return Response(body, media_type=None, headers={**headers, "Content-Type": media})
     text = _text_body(body)
