@@ -106,12 +106,17 @@ class StorePipeline:
         stats = dict(self.crawler.stats.get_stats())
         clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         errors = getattr(self.spider, "errors", None) or {}  # reliability: failures with their URL
-        for i in sorted(set(portal_counts(stats)) | set(errors)):
-            counts = portal_counts(stats).get(i, {})
+        per_portal = portal_counts(stats)
+        for i in range(len(self.spider.portals)):
+            counts = per_portal.get(i, {})
+            if not counts and not errors.get(i) and not hasattr(self.spider, "diagnosis"):
+                continue
             portal = self.spider.portals[i]
             figures: dict[str, Any] = dict(counts)
             if errors.get(i):
                 figures["problems"] = list(errors[i])
+            if not counts.get("reports") and hasattr(self.spider, "diagnosis"):
+                figures["diagnosis"] = self.spider.diagnosis(i)  # why nothing was found, for the operator
             self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,
                                        health="ok" if counts.get("reports") else "no_reports")  # fmt: skip
         if not self.crawler.settings.getint("NIANBAO_RUN_ID"):

@@ -372,6 +372,7 @@ def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, 
             "robots_forbidden": s.get("robots_forbidden", 0),
             "days_since_new": (today - last_new).days if last_new else None,
             "problems": len(s.get("problems") or []),
+            "diagnosis": s.get("diagnosis"),
         })  # fmt: skip
     return out
 

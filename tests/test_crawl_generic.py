@@ -139,3 +139,32 @@ def test_the_browser_finds_what_only_script_and_clicks_show(tmp_path: Path) -> N
     assert stats.get("nianbao/clicks", 0) >= 1 and stats.get("nianbao/xhr_answers", 0) >= 1
     assert stats.get("nianbao/render_requested", 0) <= 8  # the portal's render budget
     assert not [u for u in portal.requests if "kaifa.gov.cn" not in u]  # nothing outside the government
+
+
+class EmptyPortal(TinyPortal):
+    """A portal whose only way to the reports is a column nobody links to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages = {"/": ("text/html", _page("空门户", "<a href='/news/'>新闻动态</a><a href='/about.html'>关于我们</a>")),
+                      "/news/": ("text/html", _page("新闻动态", "<a href='/news/1.html'>县长调研</a>")),
+                      "/about.html": ("text/html", _page("关于我们", "<p>简介</p>")),
+                      "/news/1.html": ("text/html", _page("县长调研", "<p>新闻</p>"))}
+
+
+@pytest.mark.slow
+def test_a_portal_without_reports_says_why_and_what_to_do(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.csv"
+    sites.write_text("agency,url,level,region\n开发县人民政府,http://www.kaifa.gov.cn/,county,990101\n", "utf-8")
+    db = tmp_path / "n.db"
+    with running(EmptyPortal()) as proxy:
+        env = {**os.environ, "http_proxy": proxy, "HTTP_PROXY": proxy}
+        env.pop("no_proxy", None), env.pop("NO_PROXY", None)
+        cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet",
+               "-s", "NIANBAO_BROWSER=False", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run([sys.executable, "-m", "nianbao.cli", "runs", "--db", str(db)], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    assert ("未找到报告" in out or "栏目为空" in out) and "诊断：走过的页面 空门户" in out
+    assert "没有任何像报告、年报栏目或信息公开的链接" in out and "浏览器渲染 0 页" in out
+    assert "建议：" in out and "render=always" in out

@@ -70,6 +70,7 @@ class PortalSpider(scrapy.Spider):
         self.render_left: list[int] = []  # per portal: pages the browser may still render and explore
         self.clicks_left: list[int] = []
         self.explore_left: list[float] = []  # seconds
+        self.trails: dict[int, Trail] = {}  # per portal: why it found what it found (the diagnosis)
 
     # --- setup -------------------------------------------------------------------------
 
@@ -188,9 +189,20 @@ class PortalSpider(scrapy.Spider):
         page = parse_page(response.body, response.url, encoding=response.encoding)
         yield from self._navigate(response, page, depth)
 
+    def trail(self, i: int) -> Trail:
+        if i not in self.trails:
+            self.trails[i] = Trail()
+        return self.trails[i]
+
+    def diagnosis(self, i: int) -> dict[str, Any]:
+        """Why portal ``i`` gave what it gave: the path walked, the best candidates, what the browser did."""
+        return self.trail(i).as_dict(render_left=self.render_left[i] if i < len(self.render_left) else None)
+
     def _navigate(self, response: Response, page: Page, depth: int, extra: Iterable[Link] = ()):
         """Follow what ``page`` (and ``extra`` links found by exploring it) leads to."""
         portal_idx = response.meta["nb_portal"]
+        self.trail(portal_idx).walk(response.meta.get("nb_kind", "start"), response.url, page.title,
+                                    "playwright" in response.flags)
         budget = self.budgets[portal_idx]
         context = page.column or ""
         title = page.title
@@ -259,6 +271,7 @@ class PortalSpider(scrapy.Spider):
             if not self._in_scope(link.url, portal_idx):
                 continue
             ls = disc.score_link(link.text, link.url, title=title, depth=depth + 1, context=context + "|" + link.row)
+            self.trail(portal_idx).candidate(ls.score, ls.kind, link.text, link.url)
             if ls.kind == disc.REPORT:
                 counts["reports"] += 1
                 req = self._report_request(response, link.url, link.text, link.list_date, depth + 1)
@@ -313,6 +326,7 @@ class PortalSpider(scrapy.Spider):
             return None
         if self.render_left[i] <= 0:
             self.crawler.stats.inc_value("nianbao/render_budget_out")
+            self.trail(i).budget_out = True
             return None
         self.render_left[i] -= 1
         self.crawler.stats.inc_value("nianbao/render_requested")
@@ -351,6 +365,7 @@ class PortalSpider(scrapy.Spider):
         page = parse_page(response.body, response.url, encoding=response.encoding)
         extra: list[Link] = []
         if found is not None:
+            self.trail(i).clicks += found.clicks
             self.clicks_left[i] -= found.clicks
             stats = self.crawler.stats
             stats.inc_value("nianbao/clicks", found.clicks)
@@ -559,6 +574,35 @@ class PortalSpider(scrapy.Spider):
     @staticmethod
     def host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
+
+
+class Trail:
+    """What the spider did on one portal, kept small: the diagnosis when it finds no report."""
+
+    KEEP = 8
+
+    def __init__(self) -> None:
+        self.walked: list[tuple[str, str, str, bool]] = []
+        self.best: list[tuple[int, str, str, str]] = []
+        self.rendered: list[str] = []
+        self.clicks = 0
+        self.budget_out = False
+
+    def walk(self, kind: str, url: str, title: str, rendered: bool) -> None:
+        if rendered and len(self.rendered) < self.KEEP:
+            self.rendered.append(url)
+        if len(self.walked) < self.KEEP:
+            self.walked.append((kind, url, title[:60], rendered))
+
+    def candidate(self, score: int, kind: str, text: str, url: str) -> None:
+        if kind in (disc.DECOY, disc.OTHER) or (len(self.best) >= 5 and score <= self.best[-1][0]):
+            return
+        self.best = sorted([*[b for b in self.best if b[3] != url], (score, kind, text[:60], url)], reverse=True)[:5]
+
+    def as_dict(self, render_left: int | None = None) -> dict[str, Any]:
+        return {"walked": [list(w) for w in self.walked], "best": [list(b) for b in self.best],
+                "rendered": self.rendered, "clicks": self.clicks, "render_budget_out": self.budget_out,
+                "render_left": render_left}  # fmt: skip
 
 
 def name_forms(agency: str) -> list[str]:
