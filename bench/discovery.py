@@ -1,9 +1,10 @@
 """Discovery per site family: nianbao with CMS hints on and off, and a plain render-everything crawl.
 
-``python -m bench.discovery [--seed S] [--size N] [--modes hints,generic,plain] [--families a,b]``
+``python -m bench.discovery [--zoo] [--seed S] [--size N] [--modes hints,generic,plain]``
 
-On a sandbox network of its own seed (the tests use others), for each site family (the
-sandbox's CMS templates) it prints recall, decoys stored as reports, publication dates right,
+On a sandbox network of its own seed (the tests use others), or with ``--zoo`` on the zoo of
+site families the crawler was not built against (``nianbao.sandbox.zoo``), for each site family
+it prints recall, decoys stored as reports, publication dates right,
 pages fetched, pages rendered and clicks of:
 
 - ``hints``: ``nianbao crawl`` as shipped (CMS hints on);
@@ -31,6 +32,7 @@ from nianbao.sandbox.demo import clean_db, crawl_subprocess
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import running
 from nianbao.sandbox.truth import _key, compare
+from nianbao.sandbox.zoo import Zoo
 from nianbao.storage import exports
 from nianbao.storage.store import Store, loads
 
@@ -163,21 +165,27 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=4242)
     ap.add_argument("--size", type=int, default=12)
     ap.add_argument("--modes", default="hints,generic,plain")
+    ap.add_argument("--zoo", action="store_true", help="the zoo of families not modelled by the main sandbox")
+    ap.add_argument("--per-family", type=int, default=2, help="with --zoo: portals per family")
     ap.add_argument("--plain", nargs=2, metavar=("URLS", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.plain:
         plain_crawl(Path(args.plain[0]), Path(args.plain[1]))
         return
-    net = generate(args.seed, args.size)
+    def make():
+        return Zoo(args.seed, args.per_family) if args.zoo else generate(args.seed, args.size)
+
+    net = make()
     truth = net.ground_truth()
     results: dict[str, dict[str, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="nb-discovery-") as tmp:
         for mode in args.modes.split(","):
             work = Path(tmp) / mode
             work.mkdir()
-            net = generate(args.seed, args.size)
+            net = make()
             results[mode] = run_plain(net, truth, work) if mode == "plain" else run_nianbao(net, truth, work, mode)
-    print(f"discovery on sandbox seed {args.seed}, {args.size} portals ({len(truth['reports'])} reports)")
+    what = f"the zoo, {args.per_family} portals per family" if args.zoo else f"the sandbox, {args.size} portals"
+    print(f"discovery on {what}, seed {args.seed} ({len(truth['reports'])} reports)")
     print(f"{'family':12} " + " ".join(f"{m + ' recall':>15} {'decoys':>6} {'dates':>6}" for m in results))
     for fam in sorted(families(truth)):
         cells = []
