@@ -20,6 +20,7 @@ from nianbao.parsers.nfkc import nfkc
 from nianbao.model import DateEvidence, Report
 
 __all__ = [
+    "TITLE_FROM_CONTEXT",
     "agency_from_title",
     "date_candidates",
     "fill",
@@ -31,6 +32,7 @@ __all__ = [
     "split_title",
 ]
 
+TITLE_FROM_CONTEXT = "title taken from the crawl context: the document has none"
 SOURCE_RANK = {"meta": 0, "visible": 1, "url": 2, "signature": 3, "list": 4}
 _META_DATE_KEYS = (
     "pubdate", "publishdate", "publish_date", "firstpublishedtime", "article:published_time",
@@ -405,12 +407,32 @@ def date_candidates(ex: Extracted, url: str | None, hints: dict) -> list[DateEvi
     return unique
 
 
+def _from_crawl_context(report: Report, hints: dict) -> None:
+    """Agency and year a document does not state, from where the crawl found it: the page
+    title, the list entry's text, then the site's agency (recorded with source ``hint``)."""
+    for key in ("title", "link_text"):
+        if not hints.get(key):
+            continue
+        agency, year = agency_from_title(str(hints[key]))
+        if report.year is None and year is not None:
+            report.year = year
+            report.notes.append(f"report year taken from the crawl context ({key})")
+        if report.agency is None and agency:
+            report.agency, report.agency_source = agency, "hint"
+    if report.agency is None and hints.get("agency"):
+        report.agency, report.agency_source = str(hints["agency"]), "hint"
+
+
 def fill(report: Report, ex: Extracted, hints: dict) -> None:
     """Set title, agency, year, dates and the chosen publication date on ``report``."""
     title = find_title(ex, hints)
     report.title = title
+    if title is not None and hints and find_title(ex, {}) is None:
+        report.notes.append(TITLE_FROM_CONTEXT)
     report.agency, report.agency_source = find_agency(ex, title, hints)
     report.year = find_year(ex, title, report.text)
+    if report.year is None or report.agency is None:
+        _from_crawl_context(report, hints)
     if report.url is None:
         report.url = ex.meta.get("原文链接") or ex.meta.get("Url") or None
     report.dates = date_candidates(ex, report.url, hints)

@@ -1,4 +1,4 @@
-"""MISSING_SECTION, MISSING_TABLE, TABLE_UNREADABLE, BLANK_CELLS, OUTDATED_LAYOUT.
+"""MISSING_SECTION, MISSING_TABLE, TABLE_UNREADABLE, BLANK_CELLS, OUTDATED_LAYOUT, METADATA_MISSING.
 
 Section and table rules apply to reports under the 2019 Regulation (report year 2019 or later,
 or a national layout recognised); earlier reports had no prescribed sections or tables.
@@ -12,6 +12,7 @@ from nianbao.rules.common import finding, label, layout_of, modern, omitted_tota
 from nianbao.rules.registry import AuditContext, rule
 
 from nianbao import layouts
+from nianbao.fragments import is_fragment
 from nianbao.model import Finding, Report
 
 TABLE_SECTION = {"disclosure": "2", "applications": "3", "appeals": "4"}
@@ -39,8 +40,8 @@ def _listing(items: list[str]) -> str:
 
 @rule("MISSING_SECTION")
 def missing_section(report: Report, ctx: AuditContext) -> Iterator[Finding]:
-    if not modern(report):
-        return
+    if not modern(report) or is_fragment(report):
+        return  # a fragment lacks sections because it is a part, not because the report does
     found_tables = {section for table, section in TABLE_SECTION.items() if report.table(table)}
     for key, title in layouts.SECTIONS.items():
         # a section whose table was read is there, whatever its heading says
@@ -58,6 +59,8 @@ def missing_table(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         data = report.table(table)
         if section not in report.sections and not data:
             continue  # MISSING_SECTION says it
+        if section not in report.sections and is_fragment(report):
+            continue  # a fragment holding only the end of this table: its start is elsewhere
         name = TABLE_NAMES[table]
         if not data:
             yield finding("MISSING_TABLE", table, f"{name}缺失：第{section}部分没有可读的统计表",
@@ -135,3 +138,18 @@ def outdated_layout(report: Report, ctx: AuditContext) -> Iterator[Finding]:
             "应使用国办公开办函〔2021〕30号格式",
             expected="2021", actual="2019",
         )
+
+
+@rule("METADATA_MISSING")
+def metadata_missing(report: Report, ctx: AuditContext) -> Iterator[Finding]:
+    """A document read as a report (often a fragment) whose agency or year could not be found."""
+    missing = [name for name, value in (("机构", report.agency), ("年度", report.year)) if value is None]
+    if not missing:
+        return
+    what = "和".join(missing)
+    yield finding(
+        "METADATA_MISSING", "metadata",
+        f"未能识别机构/年度：文档中找不到报告的{what}"
+        + ("（文档只是报告的一部分）" if is_fragment(report) else "") + "，请人工补充后再核对时效",
+        expected=None, actual=missing,
+    )

@@ -21,6 +21,7 @@ FALLBACK_RULE_TITLES: dict[str, str] = {
     "WRONG_PERIOD": "统计期间错误",
     "MISSING_FEE_STATEMENT": "未说明信息处理费",
     "MISSING_ASSESSMENT_RESULTS": "未报告考核评议追责结果",
+    "METADATA_MISSING": "未能识别机构/年度",
     "ROW_TOTAL_MISMATCH": "行合计不符",
     "RESULT_TOTAL_MISMATCH": "办理结果总计不符",
     "BALANCE_MISMATCH": "收结平衡不符",
