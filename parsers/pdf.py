@@ -423,8 +423,10 @@ def grids(extracted: Extracted) -> list[GridBlock]:
 
 def _is_real_table(grid: GridBlock) -> bool:
     """A boxed paragraph (one column, long text) is not a table; a short one-cell row (the
-    part of a table a page break cut off, e.g. 第二十条第（一）项) is kept."""
+    part of a table a page break cut off, e.g. 第二十条第（一）项) is kept, and so is a row
+    of numbers alone, however alike (the fifteen zeros of section 4 pushed to the next page)."""
     width = max((len(r) for r in grid.rows), default=0)
     if width >= 2:
-        return len({c.text for r in grid.rows for c in r if c.text}) >= 2
+        texts = [c.text.strip() for r in grid.rows for c in r if c.text.strip()]
+        return len(set(texts)) >= 2 or (len(texts) >= 2 and all(_NUMBER.match(t) for t in texts))
     return 1 <= len(grid.rows) <= 3 and all(0 < len(r[0].text) <= 30 for r in grid.rows)
