@@ -561,6 +561,15 @@ def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: 
         report.disclosure = _map_disclosure(s2, layout, report.notes)
         report.applications = _map_applications(s3, layout, report.notes)
         report.appeals = _map_appeals(s4, report.notes)
+        if any(c.confidence is not None for *_, c in report.cells()):
+            from nianbao.parsers import ocr_check
+
+            done = ocr_check.verify(report)
+            if any(done.values()):
+                report.notes.append(
+                    "OCR readings checked: {rejected} not accepted as read, {repaired} repaired by identity, "
+                    "{unreadable} left unreadable, {filled} cells the scan lost".format(**done)
+                )
 
     classify.apply(report, ex)
     return report

@@ -1,0 +1,237 @@
+"""OCR readings checked before they are believed (pure: no I/O, no OCR engine).
+
+An OCR cell (one with a ``confidence``) is accepted as read only when it is plausible for its
+column: counts (applications, cases, documents) are whole non-negative numbers, so a count
+read with a decimal point, a stray separator, a sign, or more digits than its row or column
+total allows is not taken as is; a reading below :data:`MIN_CONFIDENCE` is not either.  Such
+a cell gets candidate values (the digits without the separator, the low-confidence reading),
+and the table's identities choose: a candidate is taken only when it makes an identity whose
+other cells are all accepted hold and no other candidate does (note ``repaired by identity``).
+Otherwise the cell is ``null`` with status ``unreadable`` and its candidates in the note: a
+blank is better than a wrong number, which would accuse an agency.
+
+Identities used: each section 3 row (six applicant columns = 总计), each section 3 column
+(一+二 = (七)总计+四, (七) = Σ results), each section 4 group (four results = 总计).
+
+A table read by OCR that lacks rows or cells of its layout gets them as ``unreadable`` (the
+scan lost them, the agency did not): they stop the identities instead of raising MISSING_TABLE.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from nianbao.parsers.nfkc import nfkc
+
+from nianbao.layouts import (
+    APPEAL_GROUPS,
+    APPEAL_KEYS,
+    APPLICATION_COLUMNS,
+    APPLICATION_ROWS,
+    DISCLOSURE_ROWS,
+    MONEY_COLUMNS,
+    SIGNED_COLUMNS,
+)
+from nianbao.model import Cell, Report
+
+__all__ = ["MIN_CONFIDENCE", "REPAIRED", "candidates", "identities", "verify"]
+
+MIN_CONFIDENCE = 0.8
+MAX_COUNT_DIGITS = 7  # no count in these tables reaches ten million
+REPAIRED = "repaired by identity"
+Key = tuple[str, str, str]  # (table, row, column)
+_APP_COLS = [c for c in APPLICATION_COLUMNS if c != "total"]
+
+
+def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
+    """(value accepted as read, candidate values) for the OCR text of a count cell.
+
+    ``kind`` is ``count`` or ``signed``; amounts are not judged here (decimals are normal).
+    """
+    t = re.sub(r"\s+", "", nfkc(raw or ""))
+    if re.fullmatch(r"\d+", t):
+        return (int(t), []) if len(t) <= MAX_COUNT_DIGITS else (None, [])
+    if kind == "signed" and re.fullmatch(r"-\d+", t):
+        return int(t), []
+    digits = re.sub(r"\D", "", t)
+    if not digits or len(digits) > MAX_COUNT_DIGITS:
+        return None, []
+    # a decimal point, comma, dash or speck inside or around the digits: not accepted as is
+    out = [int(digits)]
+    if kind == "signed" and t.startswith("-"):
+        out = [-int(digits), int(digits)]
+    return None, out
+
+
+def identities(report: Report) -> Iterator[list[tuple[Key, int]]]:
+    """Each identity as terms (cell, coefficient) summing to zero."""
+    apps = report.applications
+    layout = report.layout or "2021"
+    if apps:
+        for row in apps:
+            yield [*((("applications", row, c), 1) for c in _APP_COLS), (("applications", row, "total"), -1)]
+        results = [r for r in APPLICATION_ROWS.get(layout, {}) if r not in ("new", "carried_in", "total", "carried_out")]
+        if layout == "2021" and "other" in apps:
+            results = [r for r in results if not r.startswith("other.")] + ["other"]
+        for col in APPLICATION_COLUMNS:
+            yield [(("applications", "new", col), 1), (("applications", "carried_in", col), 1),
+                   (("applications", "total", col), -1), (("applications", "carried_out", col), -1)]
+            yield [*((("applications", r, col), 1) for r in results), (("applications", "total", col), -1)]
+    if report.appeals:
+        for g in APPEAL_GROUPS:
+            yield [*(((("appeals", g, k), 1)) for k in APPEAL_KEYS if k != "total"), (("appeals", g, "total"), -1)]
+
+
+def _kind(table: str, col: str) -> str:
+    if col in MONEY_COLUMNS:
+        return "money"
+    return "signed" if col in SIGNED_COLUMNS else "count"
+
+
+def _cell(report: Report, key: Key) -> Cell | None:
+    table, row, col = key
+    return report.table(table).get(row, {}).get(col)
+
+
+def _known(cell: Cell | None) -> int | float | None:
+    """A cell's number for the identities: blank counts as 0; None when not usable."""
+    if cell is None:
+        return None
+    if cell.status == "blank":
+        return 0
+    return cell.value if cell.status == "ok" else None
+
+
+def _fill_missing(report: Report) -> int:
+    """Rows and cells of the layout a scan lost, added as unreadable; how many cells."""
+    layout = report.layout
+    if layout is None:
+        return 0
+    added = 0
+    expected: dict[str, list[tuple[str, list[str]]]] = {
+        "applications": [(r, list(APPLICATION_COLUMNS)) for r in APPLICATION_ROWS[layout]],
+        "appeals": [(g, list(APPEAL_KEYS)) for g in APPEAL_GROUPS],
+        "disclosure": [(r, cols) for r, (_, cols) in DISCLOSURE_ROWS[layout].items()],
+    }
+    for table, rows in expected.items():
+        data = report.table(table)
+        if not data:
+            continue  # a table not found at all is for MISSING_TABLE to say
+        if table == "applications" and layout == "2021" and "other" in data:
+            rows = [(r, c) for r, c in rows if not r.startswith("other.")]
+        for row, cols in rows:
+            have = data.setdefault(row, {})
+            for col in cols:
+                if col not in have:
+                    have[col] = Cell(None, "", "unreadable", note="not found in the scanned table (OCR)")
+                    added += 1
+        if table == "applications":
+            order = [r for r, _ in rows] + [r for r in data if r not in dict(rows)]
+            report.applications = {r: data[r] for r in order if r in data}
+        elif table == "appeals":
+            report.appeals = {g: data[g] for g in APPEAL_GROUPS if g in data}
+        else:
+            report.disclosure = {r: data[r] for r, _ in rows if r in data} | {r: v for r, v in data.items() if r not in dict(rows)}
+    return added
+
+
+def verify(report: Report) -> dict[str, int]:
+    """Check every OCR cell of ``report`` in place; counts of what was done."""
+    stats = {"rejected": 0, "repaired": 0, "unreadable": 0, "filled": 0}
+    suspects: dict[Key, list[int]] = {}
+    for table in ("disclosure", "applications", "appeals"):
+        for row, cols in report.table(table).items():
+            for col, cell in cols.items():
+                if cell.confidence is None or cell.status == "blank":
+                    continue
+                kind = _kind(table, col)
+                if kind == "money":
+                    continue
+                value, cands = candidates(cell.raw, kind)
+                low = (cell.confidence or 0.0) < MIN_CONFIDENCE
+                if value is not None and not low:
+                    if cell.status != "ok" or cell.value != value:
+                        cell.value, cell.status = value, "ok"
+                    continue
+                if value is not None:
+                    cands = [value]
+                stats["rejected"] += 1
+                suspects[(table, row, col)] = cands
+                cell.value, cell.status = None, "unreadable"
+    _too_big(report, suspects, stats)
+    if report.read_by == "ocr":
+        stats["filled"] = _fill_missing(report)
+    eqs = list(identities(report))
+    changed = True
+    while changed and suspects:
+        changed = False
+        for key in list(suspects):
+            choice = _choose(report, key, suspects[key], eqs)
+            if choice is None:
+                continue
+            cell = _cell(report, key)
+            assert cell is not None
+            cell.value, cell.status = choice, "ok"
+            cell.note = f"OCR read {cell.raw!r}, not accepted as is; {REPAIRED}: {choice}"
+            del suspects[key]
+            stats["repaired"] += 1
+            changed = True
+    for key, cands in suspects.items():
+        cell = _cell(report, key)
+        if cell is None:
+            continue
+        shown = "、".join(str(c) for c in cands) if cands else "none"
+        cell.note = (f"OCR read {cell.raw!r} (confidence {cell.confidence or 0:.2f}), not accepted: "
+                     f"candidates {shown}; no identity confirms one")
+        stats["unreadable"] += 1
+    return stats
+
+
+def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, int]) -> None:
+    """A section 3 count larger than its row's 总计 or its column's (七)总计 (both accepted)."""
+    apps = report.applications
+    for row, cols in apps.items():
+        for col, cell in cols.items():
+            if cell.confidence is None or cell.status != "ok" or not isinstance(cell.value, int):
+                continue
+            bounds = []
+            if col != "total":
+                bounds.append(_known(cols.get("total")))
+            results = row not in ("new", "carried_in", "total", "carried_out")
+            if results:
+                bounds.append(_known(apps.get("total", {}).get(col)))
+            limit = [b for b in bounds if b is not None and b >= 0]
+            if limit and cell.value > min(limit):
+                digits = str(cell.value)
+                cands = sorted({int(digits[:i] + digits[i + 1 :]) for i in range(len(digits)) if len(digits) > 1})
+                suspects[("applications", row, col)] = [c for c in cands if c <= min(limit)]
+                cell.value, cell.status = None, "unreadable"
+                stats["rejected"] += 1
+
+
+def _choose(report: Report, key: Key, cands: list[int], eqs: list[list[tuple[Key, int]]]) -> int | None:
+    """The one candidate some fully known identity through ``key`` confirms, else None."""
+    if not cands:
+        return None
+    confirmed: set[int] = set()
+    checked = False
+    for eq in eqs:
+        coef = next((c for k, c in eq if k == key), None)
+        if coef is None:
+            continue
+        rest = 0
+        for k, c in eq:
+            if k == key:
+                continue
+            v = _known(_cell(report, k))
+            if v is None:
+                break
+            rest += c * v
+        else:
+            checked = True
+            need = -rest * coef  # coef is ±1
+            confirmed |= {c for c in cands if c == need}
+    if checked and len(confirmed) == 1:
+        return confirmed.pop()
+    return None
