@@ -112,11 +112,41 @@ def records(grid: GridBlock) -> list[Record]:
         for i, t in enumerate(texts):
             if not _is_value(t) and t.strip():
                 last_label = i
+        if any(c.confidence is not None for c in cells):
+            last_label = _ocr_label_end(texts, last_label)
         labels = [p for p in map(_label_part, texts[: last_label + 1]) if p is not None]
         vals = texts[last_label + 1 :]
         conf = [c.confidence for c in cells[last_label + 1 :]]
         out.append(Record(labels, vals, conf, at[last_label + 1 :], grid))
     return out
+
+
+_OCR_JUNK_MAX = 3  # characters of an OCR misreading in a value cell ("图", "。", ".0")
+
+
+def _ocr_label_end(texts: list[str], last_label: int) -> int:
+    """Where the labels of an OCR row end: before its first number, when what follows is
+    numbers and short misreadings only (a speck read as "。" or a "0" read as "图" is a value
+    cell read badly, not a label; the OCR check decides what it is worth)."""
+    first = next((i for i, t in enumerate(texts) if t.strip() and _is_value(t)), None)
+    if first is None or first == 0 or first > last_label:
+        return last_label
+    if any(t.strip() and not _is_value(t) and len(t.strip()) > _OCR_JUNK_MAX for t in texts[first:]):
+        return last_label
+    if sum(1 for t in texts[first:] if t.strip() and _is_value(t)) < 2:
+        return last_label
+    while first > 1 and _ocr_junk(texts[first - 1]):
+        first -= 1  # a misread value cell before the first number ("。 | 0 | 0")
+    return first - 1
+
+
+_LOOKS_LIKE_ZERO = frozenset("。○〇oO口图目日")
+
+
+def _ocr_junk(text: str) -> bool:
+    """A value cell misread: one or two characters, none of them a word character of a label."""
+    t = text.strip()
+    return 0 < len(t) <= 2 and all(not ("\u4e00" <= ch <= "\u9fff") or ch in _LOOKS_LIKE_ZERO for ch in t)
 
 
 # --- section 3 column headers ---------------------------------------------------------------

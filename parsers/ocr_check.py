@@ -42,6 +42,7 @@ MAX_COUNT_DIGITS = 7  # no count in these tables reaches ten million
 REPAIRED = "repaired by identity"
 Key = tuple[str, str, str]  # (table, row, column)
 _APP_COLS = [c for c in APPLICATION_COLUMNS if c != "total"]
+_ZERO_LOOKALIKES = frozenset("。○〇oO口")
 
 
 def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
@@ -50,6 +51,8 @@ def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
     ``kind`` is ``count`` or ``signed``; amounts are not judged here (decimals are normal).
     """
     t = re.sub(r"\s+", "", nfkc(raw or ""))
+    if t and all(ch in _ZERO_LOOKALIKES for ch in t) and len(t) <= 2:
+        return None, [0]  # a "0" read as a circle or a full stop
     if re.fullmatch(r"\d+", t):
         return (int(t), []) if len(t) <= MAX_COUNT_DIGITS else (None, [])
     if kind == "signed" and re.fullmatch(r"-\d+", t):
@@ -114,10 +117,13 @@ def _fill_missing(report: Report) -> int:
         "appeals": [(g, list(APPEAL_KEYS)) for g in APPEAL_GROUPS],
         "disclosure": [(r, cols) for r, (_, cols) in DISCLOSURE_ROWS[layout].items()],
     }
+    sections = {"disclosure": "2", "applications": "3", "appeals": "4"}
     for table, rows in expected.items():
         data = report.table(table)
-        if not data:
-            continue  # a table not found at all is for MISSING_TABLE to say
+        if not data and sections[table] not in report.sections:
+            continue  # neither table nor section: for MISSING_SECTION / MISSING_TABLE to say
+        if not data:  # the section is there but the scan gave no numbers for its table
+            setattr(report, table, data)
         if table == "applications" and layout == "2021" and "other" in data:
             rows = [(r, c) for r, c in rows if not r.startswith("other.")]
         for row, cols in rows:
@@ -140,13 +146,18 @@ def verify(report: Report) -> dict[str, int]:
     """Check every OCR cell of ``report`` in place; counts of what was done."""
     stats = {"rejected": 0, "repaired": 0, "unreadable": 0, "filled": 0}
     suspects: dict[Key, list[int]] = {}
+    blanks: dict[Key, list[int]] = {}
     for table in ("disclosure", "applications", "appeals"):
         for row, cols in report.table(table).items():
             for col, cell in cols.items():
-                if cell.confidence is None or cell.status == "blank":
+                if cell.confidence is None:
                     continue
                 kind = _kind(table, col)
                 if kind == "money":
+                    continue
+                if cell.status == "blank":
+                    if not cell.raw.strip():
+                        blanks[(table, row, col)] = [0]  # nothing read: a faint 0 or a real blank
                     continue
                 value, cands = candidates(cell.raw, kind)
                 low = (cell.confidence or 0.0) < MIN_CONFIDENCE
@@ -164,7 +175,7 @@ def verify(report: Report) -> dict[str, int]:
         stats["filled"] = _fill_missing(report)
     eqs = list(identities(report))
     changed = True
-    while changed and suspects:
+    while changed and (suspects or blanks):
         changed = False
         for key in list(suspects):
             choice = _choose(report, key, suspects[key], eqs)
@@ -177,6 +188,15 @@ def verify(report: Report) -> dict[str, int]:
             del suspects[key]
             stats["repaired"] += 1
             changed = True
+        # an empty OCR cell stays blank (0 in the identities) unless an identity confirms the 0
+        for key in list(blanks):
+            cell = _cell(report, key)
+            if cell is not None and _choose(report, key, blanks[key], eqs) == 0:
+                cell.value, cell.status = 0, "ok"
+                cell.note = f"OCR read nothing in this cell; {REPAIRED}: 0"
+                del blanks[key]
+                stats["repaired"] += 1
+                changed = True
     for key, cands in suspects.items():
         cell = _cell(report, key)
         if cell is None:
@@ -202,7 +222,8 @@ def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, in
             if results:
                 bounds.append(_known(apps.get("total", {}).get(col)))
             limit = [b for b in bounds if b is not None and b >= 0]
-            if limit and cell.value > min(limit):
+            # more digits than the total it is part of: a digit was added (a speck read as "1")
+            if limit and cell.value > min(limit) and len(str(cell.value)) > len(str(int(min(limit)))):
                 digits = str(cell.value)
                 cands = sorted({int(digits[:i] + digits[i + 1 :]) for i in range(len(digits)) if len(digits) > 1})
                 suspects[("applications", row, col)] = [c for c in cands if c <= min(limit)]
@@ -211,7 +232,8 @@ def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, in
 
 
 def _choose(report: Report, key: Key, cands: list[int], eqs: list[list[tuple[Key, int]]]) -> int | None:
-    """The one candidate some fully known identity through ``key`` confirms, else None."""
+    """The one candidate some fully known identity through ``key`` confirms (the cell's own
+    current value is left out), else None."""
     if not cands:
         return None
     confirmed: set[int] = set()

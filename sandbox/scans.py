@@ -98,9 +98,8 @@ def _rasterise(pdf: bytes, bands: list[tuple[int, float, float]] | None) -> list
 
 def scan_pdf(report: Report, rng: random.Random, *, bands_only: bool = True) -> tuple[bytes, int]:
     """(image-only PDF, pages) of ``report`` printed and scanned."""
-    from PIL import Image
-
     from nianbao.sandbox.pdf_fast import render_pdf
+    from PIL import Image
 
     clean = render_pdf(report)
     pngs = _rasterise(clean, _table_bands(clean) if bands_only else None)

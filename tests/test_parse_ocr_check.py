@@ -1,0 +1,103 @@
+"""OCR readings checked before they are believed (pure logic, no OCR engine)."""
+
+from __future__ import annotations
+
+import pytest
+from nianbao.parsers.ocr_check import REPAIRED, candidates, verify
+from nianbao.rules.registry import audit
+from nianbao.rules.samples import report_2021
+
+from nianbao.model import Cell
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind", "accepted", "cands"),
+    [
+        ("12", "count", 12, []),
+        ("1.2", "count", None, [12]),  # 12 read as 1.2
+        ("367.8", "count", None, [3678]),  # 3678 read as 367.8
+        ("0.", "count", None, [0]),  # a speck after the digit
+        ("1,234", "count", None, [1234]),
+        ("-2", "count", None, [2]),  # a count has no sign
+        ("-2", "signed", -2, []),
+        ("。", "count", None, [0]),  # a 0 read as a full stop
+        ("图", "count", None, []),
+        ("123456789", "count", None, []),  # implausible digit count
+    ],
+)
+def test_candidates(raw, kind, accepted, cands):
+    assert candidates(raw, kind) == (accepted, cands)
+
+
+def _ocr(report, confidence=0.99):
+    """Mark every cell as read by OCR (with its printed text)."""
+    for *_, cell in report.cells():
+        cell.confidence = confidence
+        cell.raw = cell.raw or str(cell.value)
+    report.read_by = "ocr"
+    return report
+
+
+def _set(report, table, row, col, raw, confidence=0.99):
+    report.table(table)[row][col] = Cell(None, raw, "unreadable", confidence=confidence)
+
+
+def test_a_separator_is_repaired_only_when_an_identity_confirms_it():
+    r = _ocr(report_2021())
+    truth = r.applications["new"]["natural_person"].value
+    assert truth >= 10
+    _set(r, "applications", "new", "natural_person", f"{str(truth)[0]}.{str(truth)[1:]}")
+    stats = verify(r)
+    cell = r.applications["new"]["natural_person"]
+    assert cell.value == truth and cell.status == "ok" and REPAIRED in cell.note
+    assert stats["repaired"] == 1
+
+
+def test_unconfirmed_reading_is_unreadable_with_its_candidates_and_raises_no_arithmetic_finding():
+    r = _ocr(report_2021())
+    truth = r.applications["new"]["natural_person"].value
+    # the row total and the column identity both pass through this cell; break the row total too
+    r.applications["new"]["total"] = Cell(None, "图", "unreadable", confidence=0.6)
+    _set(r, "applications", "new", "natural_person", f"{truth}.5")
+    r.applications["carried_in"]["natural_person"] = Cell(None, "", "unreadable", confidence=0.0)
+    verify(r)
+    cell = r.applications["new"]["natural_person"]
+    assert cell.value is None and cell.status == "unreadable"
+    assert f"{truth}5" in cell.note
+    found = {f.rule for f in audit(r)}
+    assert not found & {"ROW_TOTAL_MISMATCH", "BALANCE_MISMATCH", "RESULT_TOTAL_MISMATCH", "INVALID_VALUE"}
+    assert "TABLE_UNREADABLE" in found
+
+
+def test_low_confidence_reading_taken_when_confirmed():
+    r = _ocr(report_2021())
+    good = r.applications["granted"]["natural_person"].value
+    _set(r, "applications", "granted", "natural_person", str(good), confidence=0.5)
+    verify(r)
+    cell = r.applications["granted"]["natural_person"]
+    assert cell.value == good and REPAIRED in cell.note
+
+
+def test_a_wrong_low_confidence_digit_is_never_accepted():
+    r = _ocr(report_2021())
+    printed = r.applications["granted"]["commercial"].value
+    wrong = (printed or 0) + 7
+    _set(r, "applications", "granted", "commercial", str(wrong), confidence=0.5)
+    verify(r)
+    cell = r.applications["granted"]["commercial"]
+    assert cell.value is None and cell.status == "unreadable"
+
+
+def test_text_layer_cells_are_not_touched():
+    r = report_2021()
+    r.applications["new"]["natural_person"] = Cell(12, "12", "ok")
+    assert verify(r) == {"rejected": 0, "repaired": 0, "unreadable": 0, "filled": 0}
+
+
+def test_rows_a_scan_lost_are_unreadable_not_missing():
+    r = _ocr(report_2021())
+    del r.applications["carried_out"]
+    verify(r)
+    assert all(c.status == "unreadable" for c in r.applications["carried_out"].values())
+    found = {f.rule for f in audit(r)}
+    assert "MISSING_TABLE" not in found and "TABLE_UNREADABLE" in found
