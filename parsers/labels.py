@@ -21,6 +21,7 @@ __all__ = [
     "LAYOUT_2021_MARKERS",
     "SECTION_TITLES",
     "CANONICAL_HEADINGS",
+    "bare_heading",
     "fuzzy_heading",
     "heading_at_start",
     "inline_heading_spans",
@@ -80,7 +81,9 @@ def heading_at_start(line: str, max_extra: int = 12) -> str | None:
     if len(line) > 120:
         return None
     if not _QUICK_HEADING.match(line):
-        return fuzzy_heading(line) if _ANY_NUMBERING.match(line) else None
+        if _ANY_NUMBERING.match(line):
+            return fuzzy_heading(line)
+        return bare_heading(line)
     t = nfkc(line).strip().lstrip("#").strip()
     if len(t) > 60:
         return None
@@ -123,6 +126,29 @@ def _similarity(a: str, b: str) -> float:
     from difflib import SequenceMatcher
 
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+BARE_HEADING_MIN = 0.9  # an unnumbered line must be (almost) exactly a section title
+BARE_HEADING_START_DIFFERS = 0.95  # ... more so when it does not start like one ("二是主动公开…")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def bare_heading(line: str) -> str | None:
+    """Section key of a short line that is a section title without its numbering (an OCR that
+    lost the 三、, a title printed alone); the whole line must be the title, nearly verbatim."""
+    body = _PUNCT.sub("", nfkc(line))
+    if not 6 <= len(body) <= 24 or re.search(r"\d", body):
+        return None
+    best_key, best = None, 0.0
+    for key, titles in CANONICAL_HEADINGS.items():
+        for title in titles:
+            if len(title) < 6:
+                continue  # 总体情况 alone is too common a phrase
+            s = _similarity(body, title)
+            floor = BARE_HEADING_MIN if body[0] == title[0] else BARE_HEADING_START_DIFFERS
+            if s >= floor and s > best:
+                best_key, best = key, s
+    return best_key
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -571,8 +571,8 @@ def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: 
     if not any(table_blocks.values()):
         label_text = _labels_text(ex.blocks)
     layout = detect_layout(label_text, report.year)
-    if layout is None and report.year is None and any(table_blocks.values()):
-        # a fragment without its title: the table style decides, wherever the tables are
+    if layout is None and any(table_blocks.values()):
+        # a fragment, or a heading not recognised: the table style decides, wherever the tables are
         layout = detect_layout(_labels_text(ex.blocks), None)
     report.layout = layout  # type: ignore[assignment]
 

@@ -62,3 +62,13 @@ def test_heading_typo_in_a_real_report_is_not_a_missing_section():
     assert sorted(report.sections) == ["1", "2", "3", "4", "5", "6"]
     assert report.appeals["review"]["total"].value == 5
     assert not [f for f in report.findings if f.rule in ("MISSING_SECTION", "MISSING_TABLE")]
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [("收到和处理政府信息公开申请情况", "3"), ("其他需要报告的事项", "6"), ("本机关主动公开政府信息情况如下", None),
+     ("总体情况", None), ("二是主动公开政府信息情况", None)],
+)
+def test_unnumbered_titles(line, key):
+    """An OCR that lost the numbering still names the section; prose and short phrases do not."""
+    assert heading_at_start(line) == key
