@@ -129,18 +129,24 @@ def _ocr_label_end(texts: list[str], last_label: int) -> int:
     numbers and short misreadings only (a speck read as "。" or a "0" read as "图" is a value
     cell read badly, not a label; the OCR check decides what it is worth)."""
     first = next((i for i, t in enumerate(texts) if t.strip() and _is_value(t)), None)
-    if first is None or first == 0 or first > last_label:
+    if first is None:
         return last_label
     if any(t.strip() and not _is_value(t) and len(t.strip()) > _OCR_JUNK_MAX for t in texts[first:]):
         return last_label
     if sum(1 for t in texts[first:] if t.strip() and _is_value(t)) < 2:
         return last_label
-    while first > 1 and _ocr_junk(texts[first - 1]):
+    labelled = _labelled_row(texts)
+    while first > 0 and _ocr_junk(texts[first - 1]) and (first > 1 or not labelled):
         first -= 1  # a misread value cell before the first number ("。 | 0 | 0")
     return first - 1
 
 
-_LOOKS_LIKE_ZERO = frozenset("。○〇oO口图目日")
+_LOOKS_LIKE_ZERO = frozenset("。○〇oOQD口图目日")
+
+
+def _labelled_row(texts: list[str]) -> bool:
+    """Whether a row has a label cell (a word of three characters or more) anywhere."""
+    return any(len(t.strip()) > _OCR_JUNK_MAX and not _is_value(t) for t in texts)
 
 
 def _ocr_junk(text: str) -> bool:

@@ -328,7 +328,7 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
 
 
 _SPECK = re.compile(r"^[.\-。·,，'`:：;]*\d*[.\-。·,，'`:：;]*$")
-_ZERO_LIKE = frozenset("。○〇oO口")
+_ZERO_LIKE = frozenset("。○〇oOQD口")
 
 
 def _specked_number(text: str) -> bool:

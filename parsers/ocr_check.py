@@ -10,6 +10,10 @@ other cells are all accepted hold and no other candidate does (note ``repaired b
 Otherwise the cell is ``null`` with status ``unreadable`` and its candidates in the note: a
 blank is better than a wrong number, which would accuse an agency.
 
+A reading that makes an identity fail is believed only when every OCR cell of that identity
+was read with confidence :data:`SURE`; below it, the doubtful cells become ``unreadable`` (a
+misread digit must not become an arithmetic finding against the agency).
+
 Identities used: each section 3 row (six applicant columns = 总计), each section 3 column
 (一+二 = (七)总计+四, (七) = Σ results), each section 4 group (four results = 总计).
 
@@ -38,11 +42,12 @@ from nianbao.model import Cell, Report
 __all__ = ["MIN_CONFIDENCE", "REPAIRED", "candidates", "identities", "verify"]
 
 MIN_CONFIDENCE = 0.8
+SURE = 0.97  # an OCR reading in a failing identity below this is doubted, not believed
 MAX_COUNT_DIGITS = 7  # no count in these tables reaches ten million
 REPAIRED = "repaired by identity"
 Key = tuple[str, str, str]  # (table, row, column)
 _APP_COLS = [c for c in APPLICATION_COLUMNS if c != "total"]
-_ZERO_LOOKALIKES = frozenset("。○〇oO口")
+_ZERO_LOOKALIKES = frozenset("。○〇oOQD口")
 
 
 def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
@@ -197,6 +202,7 @@ def verify(report: Report) -> dict[str, int]:
                 del blanks[key]
                 stats["repaired"] += 1
                 changed = True
+    _doubt_failures(report, eqs, suspects, stats)
     for key, cands in suspects.items():
         cell = _cell(report, key)
         if cell is None:
@@ -206,6 +212,39 @@ def verify(report: Report) -> dict[str, int]:
                      f"candidates {shown}; no identity confirms one")
         stats["unreadable"] += 1
     return stats
+
+
+def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: dict[Key, list[int]],
+                    stats: dict[str, int]) -> None:
+    """An identity that fails in an OCR table accuses the agency only when every OCR cell in it
+    was read with confidence :data:`SURE`; otherwise its doubtful readings become unreadable
+    (candidates: what was read, and what the identity implies when one cell is in doubt)."""
+    doubted: dict[Key, list[int]] = {}
+    for eq in eqs:
+        total = 0
+        for k, c in eq:
+            v = _known(_cell(report, k))
+            if v is None:
+                break
+            total += c * v
+        else:
+            if total == 0:
+                continue
+            weak = [(k, c) for k, c in eq if (cell := _cell(report, k)) is not None and cell.confidence is not None
+                    and cell.status == "ok" and (cell.confidence or 0.0) < SURE and REPAIRED not in (cell.note or "")]
+            for k, c in weak:
+                cell = _cell(report, k)
+                assert cell is not None and isinstance(cell.value, int | float)
+                cands = doubted.setdefault(k, [int(cell.value)])
+                implied = int(cell.value - c * total)
+                if len(weak) == 1 and implied >= 0 and implied not in cands:
+                    cands.append(implied)
+    for k, cands in doubted.items():
+        cell = _cell(report, k)
+        assert cell is not None
+        cell.value, cell.status = None, "unreadable"
+        suspects[k] = cands
+        stats["rejected"] += 1
 
 
 def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, int]) -> None:

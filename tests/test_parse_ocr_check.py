@@ -101,3 +101,20 @@ def test_rows_a_scan_lost_are_unreadable_not_missing():
     assert all(c.status == "unreadable" for c in r.applications["carried_out"].values())
     found = {f.rule for f in audit(r)}
     assert "MISSING_TABLE" not in found and "TABLE_UNREADABLE" in found
+
+
+def test_a_failing_identity_with_a_doubtful_reading_accuses_no_one():
+    r = _ocr(report_2021())
+    r.appeals["litigation_after_review"]["pending"] = Cell(9, "9", "ok", confidence=0.95)  # printed 0
+    verify(r)
+    cell = r.appeals["litigation_after_review"]["pending"]
+    assert cell.value is None and cell.status == "unreadable" and "9" in cell.note
+    assert "APPEAL_TOTAL_MISMATCH" not in {f.rule for f in audit(r)}
+
+
+def test_a_failing_identity_read_with_confidence_is_reported():
+    r = _ocr(report_2021())
+    total = r.appeals["review"]["total"]
+    r.appeals["review"]["total"] = Cell(total.value + 1, str(total.value + 1), "ok", confidence=1.0)
+    verify(r)
+    assert "APPEAL_TOTAL_MISMATCH" in {f.rule for f in audit(r)}
