@@ -48,6 +48,7 @@ REPAIRED = "repaired by identity"
 Key = tuple[str, str, str]  # (table, row, column)
 _APP_COLS = [c for c in APPLICATION_COLUMNS if c != "total"]
 _ZERO_LOOKALIKES = frozenset("。○〇oOQD口")
+_ONE_LOOKALIKES = frozenset("iIl|丨一")
 
 
 def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
@@ -58,6 +59,8 @@ def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
     t = re.sub(r"\s+", "", nfkc(raw or ""))
     if t and all(ch in _ZERO_LOOKALIKES for ch in t) and len(t) <= 2:
         return None, [0]  # a "0" read as a circle or a full stop
+    if t and len(t) == 1 and t in _ONE_LOOKALIKES:
+        return None, [1]  # a "1" read as a letter or a stroke
     if re.fullmatch(r"\d+", t):
         return (int(t), []) if len(t) <= MAX_COUNT_DIGITS else (None, [])
     if kind == "signed" and re.fullmatch(r"-\d+", t):
@@ -179,6 +182,8 @@ def verify(report: Report) -> dict[str, int]:
     if report.read_by == "ocr":
         stats["filled"] = _fill_missing(report)
     eqs = list(identities(report))
+    if report.read_by == "ocr":
+        stats["repaired"] += _short_rows(report, eqs)
     changed = True
     while changed and (suspects or blanks):
         changed = False
@@ -212,6 +217,61 @@ def verify(report: Report) -> dict[str, int]:
                      f"candidates {shown}; no identity confirms one")
         stats["unreadable"] += 1
     return stats
+
+
+_SHORT_ROW = re.compile(r"^row has (\d+) cells for 7 columns")
+
+
+def _short_rows(report: Report, eqs: list[list[tuple[Key, int]]]) -> int:
+    """Section 3 rows the scan gave one cell too few (a column rule lost): the missing cell may
+    be in any of the seven columns.  Each placement is completed by the row's own identity;
+    the row is taken when every placement gives the same seven numbers and that row holds in
+    every fully known column identity (at least one).  How many cells were repaired."""
+    repaired = 0
+    for row, cols in report.applications.items():
+        first = cols.get("natural_person")
+        m = _SHORT_ROW.match(first.note or "") if first is not None and first.status == "unreadable" else None
+        if not m or int(m.group(1)) != 6:
+            continue
+        read = [candidates(t, "count") for t in first.raw.split(" | ")]
+        if len(read) != 6 or any(v is None for v, _ in read):
+            continue
+        values = [int(v) for v, _ in read if v is not None]
+        rows = set()
+        for gap in range(7):
+            full: list[int | None] = [*values[:gap], None, *values[gap:]]
+            parts, total = full[:6], full[6]
+            if total is None:
+                full[6] = sum(p for p in parts if p is not None)
+            else:
+                missing = total - sum(p for p in parts if p is not None)
+                if missing < 0:
+                    continue
+                full[gap] = missing
+            rows.add(tuple(full))
+        if len(rows) != 1:
+            continue
+        candidate = dict(zip(APPLICATION_COLUMNS, rows.pop(), strict=True))
+        saved = {c: (cols[c].value, cols[c].status) for c in candidate}
+        for c, v in candidate.items():
+            cols[c].value, cols[c].status = v, "ok"
+        checked, ok = 0, True
+        for eq in eqs:
+            if not any(k[0] == "applications" and k[1] == row for k, _ in eq) or all(k[1] == row for k, _ in eq):
+                continue  # column identities through this row only
+            known = [_known(_cell(report, k)) for k, _ in eq]
+            if any(v is None for v in known):
+                continue
+            checked += 1
+            ok = ok and sum(c * v for (_, c), v in zip(eq, known, strict=True)) == 0  # type: ignore[misc]
+        if checked and ok:
+            for c in candidate:
+                cols[c].note = f"{first.note}; {REPAIRED}: the only row the identities allow"
+            repaired += len(candidate)
+        else:
+            for c, (v, st) in saved.items():
+                cols[c].value, cols[c].status = v, st  # type: ignore[assignment]
+    return repaired
 
 
 def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: dict[Key, list[int]],

@@ -118,3 +118,31 @@ def test_a_failing_identity_read_with_confidence_is_reported():
     r.appeals["review"]["total"] = Cell(total.value + 1, str(total.value + 1), "ok", confidence=1.0)
     verify(r)
     assert "APPEAL_TOTAL_MISMATCH" in {f.rule for f in audit(r)}
+
+
+def test_a_row_of_zeros_that_lost_a_column_rule_is_completed_only_when_identities_agree():
+    r = _ocr(report_2021())
+    row = "denied.state_secret"
+    assert all(c.value == 0 for c in r.applications[row].values())
+    why = "row has 6 cells for 7 columns (0 | 0 | 0 | 0 | 0 | 0): columns unknown"
+    r.applications[row] = {c: Cell(None, "0 | 0 | 0 | 0 | 0 | 0", "unreadable", note=why) for c in r.applications[row]}
+    verify(r)
+    assert [c.value for c in r.applications[row].values()] == [0] * 7
+    assert REPAIRED in r.applications[row]["total"].note
+
+
+def test_a_short_row_that_could_be_placed_two_ways_stays_unreadable():
+    r = _ocr(report_2021())
+    row = "granted"
+    vals = [c.value for c in r.applications[row].values()]
+    assert vals[-1] > 0
+    shown = " | ".join(str(v) for v in vals[1:])  # natural_person lost
+    why = f"row has 6 cells for 7 columns ({shown}): columns unknown"
+    r.applications[row] = {c: Cell(None, shown, "unreadable", note=why) for c in r.applications[row]}
+    verify(r)
+    assert all(c.value is None for c in r.applications[row].values())
+
+
+@pytest.mark.parametrize("raw", ["i", "l", "一"])
+def test_one_lookalikes_are_candidates_not_readings(raw):
+    assert candidates(raw, "count") == (None, [1])
