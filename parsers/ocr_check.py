@@ -198,6 +198,8 @@ def verify(report: Report) -> dict[str, int]:
             del suspects[key]
             stats["repaired"] += 1
             changed = True
+        if not changed:
+            changed = _joint(report, suspects, eqs, stats)
         # an empty OCR cell stays blank (0 in the identities) unless an identity confirms the 0
         for key in list(blanks):
             cell = _cell(report, key)
@@ -217,6 +219,43 @@ def verify(report: Report) -> dict[str, int]:
                      f"candidates {shown}; no identity confirms one")
         stats["unreadable"] += 1
     return stats
+
+
+JOINT_MAX = 3  # unknown cells solved together in one identity
+
+
+def _joint(report: Report, suspects: dict[Key, list[int]], eqs: list[list[tuple[Key, int]]],
+           stats: dict[str, int]) -> bool:
+    """Two or three doubtful cells of one identity whose other cells are known: taken when
+    exactly one combination of their candidates makes the identity hold."""
+    from itertools import product
+
+    for eq in eqs:
+        unknown = [(k, c) for k, c in eq if k in suspects]
+        if not 2 <= len(unknown) <= JOINT_MAX or any(not suspects[k] for k, _ in unknown):
+            continue
+        rest = 0
+        for k, c in eq:
+            if k in suspects:
+                continue
+            v = _known(_cell(report, k))
+            if v is None:
+                break
+            rest += c * v
+        else:
+            fits = [combo for combo in product(*(suspects[k] for k, _ in unknown))
+                    if rest + sum(c * v for (_, c), v in zip(unknown, combo, strict=True)) == 0]
+            if len(fits) != 1:
+                continue
+            for (k, _), v in zip(unknown, fits[0], strict=True):
+                cell = _cell(report, k)
+                assert cell is not None
+                cell.value, cell.status = v, "ok"
+                cell.note = f"OCR read {cell.raw!r}, not accepted as is; {REPAIRED} (with {len(unknown) - 1} other): {v}"
+                del suspects[k]
+                stats["repaired"] += 1
+            return True
+    return False
 
 
 _SHORT_ROW = re.compile(r"^row has (\d+) cells for 7 columns")

@@ -146,3 +146,15 @@ def test_a_short_row_that_could_be_placed_two_ways_stays_unreadable():
 @pytest.mark.parametrize("raw", ["i", "l", "一"])
 def test_one_lookalikes_are_candidates_not_readings(raw):
     assert candidates(raw, "count") == (None, [1])
+
+
+def test_two_doubtful_cells_of_one_identity_are_solved_together_only_when_unique():
+    r = _ocr(report_2021())
+    col = "nonprofit"
+    rows = [k for k in r.applications if k not in ("new", "carried_in", "total", "carried_out")][:2]
+    truth = [r.applications[k][col].value for k in rows]
+    for k in rows:  # both also break their own rows' identities (the rows' totals unreadable)
+        _set(r, "applications", k, col, f"{r.applications[k][col].value}.")
+        r.applications[k]["total"] = Cell(None, "图", "unreadable", confidence=0.4)
+    verify(r)
+    assert [r.applications[k][col].value for k in rows] == truth
