@@ -11,8 +11,9 @@ Otherwise the cell is ``null`` with status ``unreadable`` and its candidates in 
 blank is better than a wrong number, which would accuse an agency.
 
 A reading that makes an identity fail is believed only when every OCR cell of that identity
-was read with confidence :data:`SURE`; below it, the doubtful cells become ``unreadable`` (a
-misread digit must not become an arithmetic finding against the agency).
+was read with confidence :data:`SURE` and none of them came out empty; otherwise the doubtful
+cells (all of them, when one is empty) become ``unreadable`` (a misread digit must not become
+an arithmetic finding against the agency, nor a wrong number in the store).
 
 Identities used: each section 3 row (six applicant columns = 总计), each section 3 column
 (一+二 = (七)总计+四, (七) = Σ results), each section 4 group (four results = 总计).
@@ -155,11 +156,12 @@ def verify(report: Report) -> dict[str, int]:
     stats = {"rejected": 0, "repaired": 0, "unreadable": 0, "filled": 0}
     suspects: dict[Key, list[int]] = {}
     blanks: dict[Key, list[int]] = {}
+    ocr_report = report.read_by == "ocr"  # then even cells without a confidence (empty ones) are OCR's
     for table in ("disclosure", "applications", "appeals"):
         for row, cols in report.table(table).items():
             for col, cell in cols.items():
-                if cell.confidence is None:
-                    continue
+                if cell.confidence is None and not ocr_report:
+                    continue  # a text-layer cell of a partly scanned document
                 kind = _kind(table, col)
                 if kind == "money":
                     continue
@@ -168,7 +170,7 @@ def verify(report: Report) -> dict[str, int]:
                         blanks[(table, row, col)] = [0]  # nothing read: a faint 0 or a real blank
                     continue
                 value, cands = candidates(cell.raw, kind)
-                low = (cell.confidence or 0.0) < MIN_CONFIDENCE
+                low = (cell.confidence if cell.confidence is not None else 1.0) < MIN_CONFIDENCE
                 if value is not None and not low:
                     if cell.status != "ok" or cell.value != value:
                         cell.value, cell.status = value, "ok"
@@ -329,13 +331,22 @@ def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: 
         else:
             if total == 0:
                 continue
-            weak = [(k, c) for k, c in eq if (cell := _cell(report, k)) is not None and cell.confidence is not None
-                    and cell.status == "ok" and (cell.confidence or 0.0) < SURE and REPAIRED not in (cell.note or "")]
+            ocr = [(k, c, cell) for k, c in eq if (cell := _cell(report, k)) is not None
+                   and (cell.confidence is not None or report.read_by == "ocr")]
+            if any(cell.status == "blank" for _, _, cell in ocr):
+                # OCR saw nothing where the identity needs something: a row read out of its
+                # columns; none of its readings can be trusted
+                weak = [(k, c) for k, c, _ in ocr]
+            else:
+                weak = [(k, c) for k, c, cell in ocr if cell.status == "ok"
+                        and (cell.confidence if cell.confidence is not None else 1.0) < SURE
+                        and REPAIRED not in (cell.note or "")]
             for k, c in weak:
                 cell = _cell(report, k)
-                assert cell is not None and isinstance(cell.value, int | float)
-                cands = doubted.setdefault(k, [int(cell.value)])
-                implied = int(cell.value - c * total)
+                assert cell is not None
+                value = cell.value if isinstance(cell.value, int | float) else 0
+                cands = doubted.setdefault(k, [int(value)])
+                implied = int(value - c * total)
                 if len(weak) == 1 and implied >= 0 and implied not in cands:
                     cands.append(implied)
     for k, cands in doubted.items():

@@ -158,3 +158,15 @@ def test_two_doubtful_cells_of_one_identity_are_solved_together_only_when_unique
         r.applications[k]["total"] = Cell(None, "图", "unreadable", confidence=0.4)
     verify(r)
     assert [r.applications[k][col].value for k in rows] == truth
+
+
+def test_a_group_read_out_of_its_columns_is_unreadable_not_a_wrong_total():
+    """Printed 1 1 0 2 | 4, read as four empty cells and a total of 24."""
+    r = _ocr(report_2021())
+    group = r.appeals["litigation_after_review"]
+    for k in ("upheld", "corrected", "other", "pending"):
+        group[k] = Cell(None, "", "blank", confidence=0.0)
+    group["total"] = Cell(24, "24", "ok", confidence=0.999)
+    verify(r)
+    assert all(c.value is None and c.status == "unreadable" for c in group.values())
+    assert "APPEAL_TOTAL_MISMATCH" not in {f.rule for f in audit(r)}
