@@ -12,7 +12,7 @@ blank is better than a wrong number, which would accuse an agency.
 
 A reading that makes an identity fail is believed only when every OCR cell of that identity
 was read with confidence :data:`SURE` and none of them came out empty; otherwise the doubtful
-cells (all of them, when one is empty) become ``unreadable`` (a misread digit must not become
+cells (all of them, when one of a row's or group's cells is empty) become ``unreadable`` (a misread digit must not become
 an arithmetic finding against the agency, nor a wrong number in the store).
 
 Identities used: each section 3 row (six applicant columns = 总计), each section 3 column
@@ -44,6 +44,7 @@ __all__ = ["MIN_CONFIDENCE", "REPAIRED", "candidates", "identities", "verify"]
 
 MIN_CONFIDENCE = 0.8
 SURE = 0.97  # an OCR reading in a failing identity below this is doubted, not believed
+ROW_TERMS = 7  # identities this short are one printed row (a section 3 row, a section 4 group)
 MAX_COUNT_DIGITS = 7  # no count in these tables reaches ten million
 REPAIRED = "repaired by identity"
 Key = tuple[str, str, str]  # (table, row, column)
@@ -333,14 +334,13 @@ def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: 
                 continue
             ocr = [(k, c, cell) for k, c in eq if (cell := _cell(report, k)) is not None
                    and (cell.confidence is not None or report.read_by == "ocr")]
-            if any(cell.status == "blank" for _, _, cell in ocr):
-                # OCR saw nothing where the identity needs something: a row read out of its
-                # columns; none of its readings can be trusted
+            weak = [(k, c) for k, c, cell in ocr if cell.status == "blank" or (
+                cell.status == "ok" and (cell.confidence if cell.confidence is not None else 1.0) < SURE
+                and REPAIRED not in (cell.note or ""))]
+            if len(eq) <= ROW_TERMS and any(cell.status == "blank" for _, _, cell in ocr):
+                # OCR saw nothing where a row or group needs something: the row was read out of
+                # its columns ("1 1 0 2 4" as four empty cells and 24); trust none of it
                 weak = [(k, c) for k, c, _ in ocr]
-            else:
-                weak = [(k, c) for k, c, cell in ocr if cell.status == "ok"
-                        and (cell.confidence if cell.confidence is not None else 1.0) < SURE
-                        and REPAIRED not in (cell.note or "")]
             for k, c in weak:
                 cell = _cell(report, k)
                 assert cell is not None
