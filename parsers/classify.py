@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
+from nianbao.fragments import FRAGMENT_NOTE
 from nianbao.model import Report
 from nianbao.parsers.blocks import Extracted, GridBlock
+from nianbao.parsers.metadata import TITLE_FROM_CONTEXT
 from nianbao.text import nfkc
 
 __all__ = ["apply", "classify", "is_blank_template"]
@@ -62,14 +64,43 @@ def classify(report: Report, ex: Extracted) -> tuple[bool, str]:
         return True, "sections"
     if report.applications and report.appeals:
         return True, "tables"
+    if _tables_recognised(report):
+        return True, "tables recognised by their row labels"
     if re.search(r"信息公开(?:工作)?年度报告", head) and sections >= 2:
         return True, "text"
     return False, "no sign of an annual report on government information disclosure"
 
 
+_LABELLED_ROWS_MIN = 12  # section 3 rows named by their own labels that make a table a report's
+
+
+def _tables_recognised(report: Report) -> bool:
+    """A report's table recognised by its official row labels (not rows taken by position)."""
+    named = [row for row in report.applications.values()
+             if not any(c.note and "taken by position" in c.note for c in row.values())]
+    numbers = sum(1 for row in named for c in row.values() if c.status == "ok")
+    return len(named) >= _LABELLED_ROWS_MIN and numbers >= _LABELLED_ROWS_MIN
+
+
+def is_fragment(report: Report, why: str) -> bool:
+    """A report's tables without a title of its own (none, or only the crawl's), lacking some of
+    the six sections: an extract or one part of a split attachment."""
+
+    if not (report.applications or report.appeals or report.disclosure):
+        return False
+    own_title = report.title and TITLE_FROM_CONTEXT not in report.notes
+    if own_title and _REPORT_TITLE.search(_norm(report.title or "")):
+        return False
+    if not (why.startswith("tables") or TITLE_FROM_CONTEXT in report.notes):
+        return False
+    return any(k not in report.sections for k in ("1", "2", "3", "4", "5", "6"))
+
+
 def apply(report: Report, ex: Extracted) -> None:
-    """Set ``report.is_report`` (and a note when it is not a report)."""
+    """Set ``report.is_report`` (and a note when it is not a report, or only a fragment of one)."""
     ok, why = classify(report, ex)
     report.is_report = ok
     if not ok:
         report.notes.append(f"not an annual report: {why}")
+    elif is_fragment(report, why):
+        report.notes.append(FRAGMENT_NOTE)

@@ -176,6 +176,10 @@ def read_html(text: str, *, data: bytes | None = None) -> Extracted:
         content = meta.get("content")
         if name and content is not None and name.lower() != "viewport":
             out.meta[name.strip()] = content.strip()
+    # TRS/信息公开 platforms mark the publication date up as <publishtime>…</publishtime>
+    stamp = next(root.iter("publishtime"), None)
+    if stamp is not None and cell_text(stamp):
+        out.meta.setdefault("publishtime", cell_text(stamp)[:40])
     title = next(root.iter("title"), None)
     if title is not None:
         t = cell_text(title)

@@ -20,6 +20,9 @@ __all__ = [
     "LAYOUT_2019_MARKERS",
     "LAYOUT_2021_MARKERS",
     "SECTION_TITLES",
+    "CANONICAL_HEADINGS",
+    "bare_heading",
+    "fuzzy_heading",
     "heading_at_start",
     "inline_heading_spans",
     "key_text",
@@ -69,9 +72,18 @@ _QUICK_HEADING = re.compile(r"^\s*#*\s*[一二三四五六七八九十]\s*[、.�
 
 @lru_cache(maxsize=CACHE_SIZE)
 def heading_at_start(line: str, max_extra: int = 12) -> str | None:
-    """Section key if ``line`` is a section heading (numbered, short), else None."""
-    if len(line) > 120 or not _QUICK_HEADING.match(line):
+    """Section key if ``line`` is a section heading (numbered, short), else None.
+
+    The national wording is matched first; failing that, a numbered short line is compared by
+    meaning with the canonical titles (:func:`fuzzy_heading`), so typos, extra or missing
+    characters, other numbering (一./（一）/第一部分/1.) and punctuation still name the section.
+    """
+    if len(line) > 120:
         return None
+    if not _QUICK_HEADING.match(line):
+        if _ANY_NUMBERING.match(line):
+            return fuzzy_heading(line)
+        return bare_heading(line)
     t = nfkc(line).strip().lstrip("#").strip()
     if len(t) > 60:
         return None
@@ -83,7 +95,94 @@ def heading_at_start(line: str, max_extra: int = 12) -> str | None:
             if re.search(r"\d", rest) and key != "1":
                 continue
             return key
-    return None
+    return fuzzy_heading(line)
+
+
+# canonical wordings of each section title, as printed after key_text (no punctuation)
+CANONICAL_HEADINGS: dict[str, tuple[str, ...]] = {
+    "1": ("总体情况", "总体概况", "基本情况", "概述"),
+    "2": ("主动公开政府信息情况",),
+    "3": ("收到和处理政府信息公开申请情况",),
+    "4": (
+        "政府信息公开行政复议行政诉讼情况",
+        "因政府信息公开工作被申请行政复议提起行政诉讼情况",
+        "政府信息公开被申请行政复议提起行政诉讼情况",
+        "行政复议行政诉讼情况",
+    ),
+    "5": ("存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况"),
+    "6": ("其他需要报告的事项",),
+}
+_ANY_NUMBERING = re.compile(
+    r"^\s*#*\s*(?:第\s*[一二三四五六七八九十]{1,2}\s*(?:部分|章|节)|[(（]\s*[一二三四五六七八九十0-9]{1,2}\s*[)）]"
+    r"|[一二三四五六七八九十]{1,2}\s*[、.．,，:：\s]|[0-9]{1,2}\s*[、.．](?![0-9]))"
+)
+_HEADING_NUMERAL = re.compile(r"^\s*#*\s*(?:第\s*)?[(（]?\s*([一二三四五六七八九十]{1,2}|[0-9]{1,2})")
+FUZZY_HEADING_MIN = 0.8  # similarity to a canonical title needed when the numeral disagrees
+FUZZY_HEADING_NUMBERED = 0.7  # ... and when the numeral is the section's own
+
+
+def _similarity(a: str, b: str) -> float:
+    """Dice similarity of the longest-common-subsequence kind (difflib's ratio)."""
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+BARE_HEADING_MIN = 0.9  # an unnumbered line must be (almost) exactly a section title
+BARE_HEADING_START_DIFFERS = 0.95  # ... more so when it does not start like one ("二是主动公开…")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def bare_heading(line: str) -> str | None:
+    """Section key of a short line that is a section title without its numbering (an OCR that
+    lost the 三、, a title printed alone); the whole line must be the title, nearly verbatim."""
+    body = _PUNCT.sub("", nfkc(line))
+    if not 6 <= len(body) <= 24 or re.search(r"\d", body):
+        return None
+    best_key, best = None, 0.0
+    for key, titles in CANONICAL_HEADINGS.items():
+        for title in titles:
+            if len(title) < 6:
+                continue  # 总体情况 alone is too common a phrase
+            s = _similarity(body, title)
+            floor = BARE_HEADING_MIN if body[0] == title[0] else BARE_HEADING_START_DIFFERS
+            if s >= floor and s > best:
+                best_key, best = key, s
+    return best_key
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def fuzzy_heading(line: str) -> str | None:
+    """Section key of a numbered short line whose words are close to a canonical title.
+
+    Pure: numbering (一、 一. （一） 第一部分 1.), punctuation and spaces are dropped, then the
+    rest is compared with every canonical wording; the best section wins when its similarity
+    reaches :data:`FUZZY_HEADING_MIN` (or :data:`FUZZY_HEADING_NUMBERED` when the line's numeral
+    is that section's own number).  Lines holding figures or table separators are never headings.
+    """
+    t = nfkc(line).strip()
+    if len(t) > 60 or "|" in t or "\t" in t:
+        return None
+    m = _ANY_NUMBERING.match(t)
+    if not m:
+        return None
+    body = t[m.end() :]
+    body = re.sub(r"^\s*(?:部分|章|节)", "", body)
+    body = _PUNCT.sub("", body)
+    if not body or re.search(r"\d", body) or len(body) > 40:
+        return None
+    num = _HEADING_NUMERAL.match(t)
+    numeral = num.group(1) if num else ""
+    if numeral.isdigit():
+        numeral = _NUM.get(numeral, "")
+    best_key, best = None, 0.0
+    for key, titles in CANONICAL_HEADINGS.items():
+        floor = FUZZY_HEADING_NUMBERED if numeral == _NUM[key] else FUZZY_HEADING_MIN
+        for title in titles:
+            s = _similarity(body, title)
+            if s >= floor and s > best:
+                best_key, best = key, s
+    return best_key
 
 
 def inline_heading_spans(text: str) -> list[tuple[int, int, str]]:

@@ -394,6 +394,8 @@ def drop_redundant(grid: GridBlock) -> GridBlock:
     return grid
 
 
+_NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")  # a cell holding a number alone
+
 # A page number line (第3页, 3/10, - 3 -): running text of a page, not of the report.
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－~·.]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4}|[-—–－]\s*\d+\s*[-—–－])[\s\-—–－~·.]*$"
@@ -402,8 +404,10 @@ PAGE_NUMBER = re.compile(
 
 def is_real_table(grid: GridBlock) -> bool:
     """A boxed paragraph (one column, long text) is not a table; a short one-cell row (the
-    part of a table a page break cut off, e.g. 第二十条第（一）项) is kept."""
+    part of a table a page break cut off, e.g. 第二十条第（一）项) is kept, and so is a row
+    of numbers alone, however alike (the fifteen zeros of section 4 pushed to the next page)."""
     width = max((len(r) for r in grid.rows), default=0)
     if width >= 2:
-        return len({c.text for r in grid.rows for c in r if c.text}) >= 2
+        texts = [c.text.strip() for r in grid.rows for c in r if c.text.strip()]
+        return len(set(texts)) >= 2 or (len(texts) >= 2 and all(_NUMBER.match(t) for t in texts))
     return 1 <= len(grid.rows) <= 3 and all(0 < len(r[0].text) <= 30 for r in grid.rows)

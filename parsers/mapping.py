@@ -25,7 +25,7 @@ from nianbao.layouts import (
     SIGNED_COLUMNS,
 )
 from nianbao.model import Cell, Report
-from nianbao.parsers import classify, glued, metadata
+from nianbao.parsers import classify, glued, metadata, ocr_check
 from nianbao.parsers.blocks import Block, Extracted, GridBlock, TextBlock
 from nianbao.parsers.labels import (
     APPEAL_GROUP_PATTERNS,
@@ -111,11 +111,47 @@ def records(grid: GridBlock) -> list[Record]:
         for i, t in enumerate(texts):
             if not _is_value(t) and t.strip():
                 last_label = i
+        if any(c.confidence is not None for c in cells):
+            last_label = _ocr_label_end(texts, last_label)
         labels = [p for p in map(_label_part, texts[: last_label + 1]) if p is not None]
         vals = texts[last_label + 1 :]
         conf = [c.confidence for c in cells[last_label + 1 :]]
         out.append(Record(labels, vals, conf, at[last_label + 1 :], grid))
     return out
+
+
+_OCR_JUNK_MAX = 3  # characters of an OCR misreading in a value cell ("图", "。", ".0")
+
+
+def _ocr_label_end(texts: list[str], last_label: int) -> int:
+    """Where the labels of an OCR row end: before its first number, when what follows is
+    numbers and short misreadings only (a speck read as "。" or a "0" read as "图" is a value
+    cell read badly, not a label; the OCR check decides what it is worth)."""
+    first = next((i for i, t in enumerate(texts) if t.strip() and _is_value(t)), None)
+    if first is None:
+        return last_label
+    if any(t.strip() and not _is_value(t) and len(t.strip()) > _OCR_JUNK_MAX for t in texts[first:]):
+        return last_label
+    if sum(1 for t in texts[first:] if t.strip() and _is_value(t)) < 2:
+        return last_label
+    labelled = _labelled_row(texts)
+    while first > 0 and _ocr_junk(texts[first - 1]) and (first > 1 or not labelled):
+        first -= 1  # a misread value cell before the first number ("。 | 0 | 0")
+    return first - 1
+
+
+_LOOKS_LIKE_ZERO = frozenset("。○〇oOQD口图目日")
+
+
+def _labelled_row(texts: list[str]) -> bool:
+    """Whether a row has a label cell (a word of three characters or more) anywhere."""
+    return any(len(t.strip()) > _OCR_JUNK_MAX and not _is_value(t) for t in texts)
+
+
+def _ocr_junk(text: str) -> bool:
+    """A value cell misread: one or two characters, none of them a word character of a label."""
+    t = text.strip()
+    return 0 < len(t) <= 2 and all(not ("\u4e00" <= ch <= "\u9fff") or ch in _LOOKS_LIKE_ZERO for ch in t)
 
 
 # --- section 3 column headers ---------------------------------------------------------------
@@ -539,6 +575,9 @@ def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: 
     if not any(table_blocks.values()):
         label_text = _labels_text(ex.blocks)
     layout = detect_layout(label_text, report.year)
+    if layout is None and any(table_blocks.values()):
+        # a fragment, or a heading not recognised: the table style decides, wherever the tables are
+        layout = detect_layout(_labels_text(ex.blocks), None)
     report.layout = layout  # type: ignore[assignment]
 
     if layout is not None:
@@ -556,6 +595,14 @@ def map_extracted(ex: Extracted, source: str, *, url: str | None = None, hints: 
         report.disclosure = _map_disclosure(s2, layout, report.notes)
         report.applications = _map_applications(s3, layout, report.notes)
         report.appeals = _map_appeals(s4, report.notes)
+        if any(c.confidence is not None for *_, c in report.cells()):
+
+            done = ocr_check.verify(report)
+            if any(done.values()):
+                report.notes.append(
+                    "OCR readings checked: {rejected} not accepted as read, {repaired} repaired by identity, "
+                    "{unreadable} left unreadable, {filled} cells the scan lost".format(**done)
+                )
 
     classify.apply(report, ex)
     return report

@@ -16,25 +16,29 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from nianbao.model import DateEvidence, Report
-from nianbao.parsers.blocks import Extracted, TextBlock
+from nianbao.parsers.blocks import Extracted, GridBlock, TextBlock
 from nianbao.text import nfkc
 
 __all__ = [
+    "TITLE_FROM_CONTEXT",
     "agency_from_title",
     "date_candidates",
     "fill",
     "find_agency",
     "find_title",
     "find_year",
+    "metadata_table",
     "parse_date",
     "plausible_agency_name",
     "split_title",
 ]
 
+TITLE_FROM_CONTEXT = "title taken from the crawl context: the document has none"
 SOURCE_RANK = {"meta": 0, "visible": 1, "url": 2, "signature": 3, "list": 4}
 _META_DATE_KEYS = (
     "pubdate", "publishdate", "publish_date", "firstpublishedtime", "article:published_time",
     "dc.date", "dcterms.issued", "releasedate", "og:release_date", "createdate", "issuedate",
+    "publishtime",
 )  # fmt: skip
 _AGENCY_META_KEYS = ("ContentSource", "contentsource", "Source", "source", "SiteName", "sitename")
 
@@ -42,7 +46,17 @@ _CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "
               "六": "6", "七": "7", "八": "8", "九": "9"}  # fmt: skip
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九Ｏ]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?")
-_VISIBLE = re.compile(r"(发布时间|发布日期|发文日期|成文日期|公开日期|日期|时间|发布)\s*[:：]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_VISIBLE = re.compile(r"(发布时间|发布日期|发文日期|成文日期|公开日期|生成日期|日期|时间|发布)\s*[:：]?\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+# when a page was collected, printed, viewed or archived, or what day it is: never a publication date
+_NOT_PUBLICATION = re.compile(r"采集|抓取|归档|存档|打印|浏览|访问|点击|阅读|下载|今天是|今日是|当前时间|系统时间|截图|保存")
+# dates of writing/generating a document: kept, used only after every web date
+_WRITTEN_LABELS = ("成文日期", "生成日期", "成文时间", "印发日期")
+# the 信息公开 metadata table (索引号 · 发布机构 · 成文日期 · 公开日期 …)
+_META_TABLE_KEYS = ("索引号", "发布机构", "发文机关", "公开日期", "发布日期", "成文日期", "生成日期", "公开方式",
+                    "主题分类", "文号", "信息分类", "公开时限", "发布时间", "有效性")  # fmt: skip
+_META_PUBLISHED_KEYS = ("公开日期", "发布日期", "发布时间", "公开时间")
+_META_DATE_LABELS = (*_META_PUBLISHED_KEYS, *_WRITTEN_LABELS)
+_META_AGENCY_KEYS = ("发布机构", "发文机关", "公开主体", "信息来源")
 _WEEKDAY = re.compile(r"星期[一二三四五六日天]|周[一二三四五六日]|礼拜")
 _URL_DATE = (
     re.compile(r"/t(20\d{2})(\d{2})(\d{2})_\d+"),
@@ -276,6 +290,11 @@ def _agency_candidates(ex: Extracted, title: str | None, hints: dict) -> Iterato
         if a:
             a = re.sub(r"(?:人民)?政府办公室$|政府办$", "人民政府", a) if re.search(r"[区县市旗]", a) else a
             yield a, "text"
+    table = metadata_table(ex)
+    for key in _META_AGENCY_KEYS:
+        a = _clean_agency(table.get(key, ""))
+        if a:
+            yield a, "meta"
     for key in _AGENCY_META_KEYS:
         if ex.meta.get(key):
             yield ex.meta[key].strip(), "meta"
@@ -315,6 +334,58 @@ def _url_date(url: str | None) -> dt.date | None:
     return None
 
 
+def _labelled_dates(line: str) -> list[DateEvidence]:
+    """Dates that follow a label in ``line``: publication labels are ``visible``, 成文日期 and
+    生成日期 rank with the signature, and a date said to be when the page was collected,
+    printed, viewed or archived (采集时间, 打印时间, 浏览次数 …, 今天是…) is ``header``."""
+    out: list[DateEvidence] = []
+    for m in _VISIBLE.finditer(line):
+        d = parse_date(m.group(2))
+        if not _plausible(d):
+            continue
+        before = line[max(0, m.start() - 6) : m.start() + len(m.group(1))]
+        if _NOT_PUBLICATION.search(before):
+            out.append(DateEvidence(d, "header", line[:80]))  # type: ignore[arg-type]
+        elif m.group(1) in _WRITTEN_LABELS:
+            out.append(DateEvidence(d, "signature", line[:80]))  # type: ignore[arg-type]
+        else:
+            out.append(DateEvidence(d, "visible", line[:80]))  # type: ignore[arg-type]
+    return out
+
+
+def _meta_key(text: str) -> str:
+    return re.sub(r"[\s\u3000:：]+", "", nfkc(text))
+
+
+def metadata_table(ex: Extracted) -> dict[str, str]:
+    """The 信息公开 metadata table of a page (索引号 | … | 发布机构 | … | 公开日期 | …) as
+    label -> value, from the first grids of the document; {} when it has none.
+
+    A label cell is followed by its value cell, or holds ``label：value`` itself.
+    """
+    for b in ex.blocks[:20]:
+        if not isinstance(b, GridBlock) or len(b.rows) > 12:
+            continue
+        cells = [c.text for row in b.rows for c in row if c.span_origin]
+        keys = {k for t in cells for k in _META_TABLE_KEYS if _meta_key(t).startswith(k)}
+        if "索引号" not in keys and len(keys) < 3:
+            continue
+        found: dict[str, str] = {}
+        for row in b.rows:
+            texts = [c.text for c in row if c.span_origin]
+            for i, t in enumerate(texts):
+                k = _meta_key(t)
+                key = next((m for m in (*_META_TABLE_KEYS, *_META_DATE_LABELS, *_META_AGENCY_KEYS) if k.startswith(m)), None)
+                if key is None or key in found:
+                    continue
+                rest = k[len(key) :]
+                value = rest if rest else (texts[i + 1].strip() if i + 1 < len(texts) else "")
+                if value and _meta_key(value) not in _META_TABLE_KEYS:
+                    found[key] = value[:120]
+        return found
+    return {}
+
+
 def date_candidates(ex: Extracted, url: str | None, hints: dict) -> list[DateEvidence]:
     """Every publication-date candidate found, with where it came from."""
     out: list[DateEvidence] = []
@@ -329,19 +400,26 @@ def date_candidates(ex: Extracted, url: str | None, hints: dict) -> list[DateEvi
             d = parse_date(ex.meta[key])
             if _plausible(d):
                 out.append(DateEvidence(d, "visible", f"{key}: {ex.meta[key]}"))  # type: ignore[arg-type]
+    table = metadata_table(ex)
+    for key in _META_DATE_LABELS:
+        if key in table:
+            d = parse_date(table[key])
+            if _plausible(d):
+                source = "meta" if key in _META_PUBLISHED_KEYS else "signature"
+                out.append(DateEvidence(d, source, f"信息公开元数据表 {key}：{table[key]}"[:80]))  # type: ignore[arg-type]
     texts = [b for b in ex.blocks[:15] if isinstance(b, TextBlock)]
     for i, b in enumerate(texts):
         line = b.text.strip()
         if len(line) > 160:
             continue
-        m = _VISIBLE.search(line)
-        if m:
-            d = parse_date(m.group(2))
-            if _plausible(d):
-                out.append(DateEvidence(d, "visible", line[:80]))  # type: ignore[arg-type]
+        found = _labelled_dates(line)
+        if found:
+            out.extend(found)
             continue
         d = parse_date(line)
-        if d and (_WEEKDAY.search(line) or (i == 0 and len(_norm(line)) <= 24)):
+        if d and _NOT_PUBLICATION.search(line):
+            out.append(DateEvidence(d, "header", line[:80]))
+        elif d and (_WEEKDAY.search(line) or (i == 0 and len(_norm(line)) <= 24)):
             out.append(DateEvidence(d, "header", line[:80]))
         elif d and _plausible(d) and i < 6 and re.fullmatch(r"[(（]?[\d年月日〇○零一二三四五六七八九十Ｏ\-./]+[)）]?", _norm(line)):
             out.append(DateEvidence(d, "signature", line[:80]))  # a dateline under the title
@@ -365,12 +443,32 @@ def date_candidates(ex: Extracted, url: str | None, hints: dict) -> list[DateEvi
     return unique
 
 
+def _from_crawl_context(report: Report, hints: dict) -> None:
+    """Agency and year a document does not state, from where the crawl found it: the page
+    title, the list entry's text, then the site's agency (recorded with source ``hint``)."""
+    for key in ("title", "link_text"):
+        if not hints.get(key):
+            continue
+        agency, year = agency_from_title(str(hints[key]))
+        if report.year is None and year is not None:
+            report.year = year
+            report.notes.append(f"report year taken from the crawl context ({key})")
+        if report.agency is None and agency:
+            report.agency, report.agency_source = agency, "hint"
+    if report.agency is None and hints.get("agency"):
+        report.agency, report.agency_source = str(hints["agency"]), "hint"
+
+
 def fill(report: Report, ex: Extracted, hints: dict) -> None:
     """Set title, agency, year, dates and the chosen publication date on ``report``."""
     title = find_title(ex, hints)
     report.title = title
+    if title is not None and hints and find_title(ex, {}) is None:
+        report.notes.append(TITLE_FROM_CONTEXT)
     report.agency, report.agency_source = find_agency(ex, title, hints)
     report.year = find_year(ex, title, report.text)
+    if report.year is None or report.agency is None:
+        _from_crawl_context(report, hints)
     if report.url is None:
         report.url = ex.meta.get("原文链接") or ex.meta.get("Url") or None
     report.dates = date_candidates(ex, report.url, hints)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 
@@ -290,7 +291,8 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
             continue
         first = copies[0]
         low = first.text and len(first.text) <= 12 and (first.confidence or 1.0) < RECHECK_BELOW
-        if first.text and not low:
+        speck = bool(first.text) and not low and _specked_number(first.text)
+        if first.text and not low and not speck:
             continue
         x0, top, x1, bottom = cells[i]
         pad = 4
@@ -305,9 +307,41 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
         text = "".join(res.txts or ()).strip()
         scores = [float(s) for s in (res.scores or ())]
         conf = min(scores) if scores else 0.0
+        if speck:
+            # a second reading of the crop that confirms the digits without the speck
+            if _confirms(first.text, fix_lookalikes(text), conf):
+                for cell in copies:
+                    cell.text, cell.confidence = fix_lookalikes(text), min(conf, first.confidence or 1.0)
+            continue
         if text and (not first.text or conf > (first.confidence or 0.0)):
             for cell in copies:
                 cell.text, cell.confidence = fix_lookalikes(text), conf
         elif not first.text:
             for cell in copies:
                 cell.confidence = 0.0
+
+
+_SPECK = re.compile(r"^[.\-。·,，'`:：;]*\d*[.\-。·,，'`:：;]*$")
+_ZERO_LIKE = frozenset("。○〇oOQD口")
+
+
+def _specked_number(text: str) -> bool:
+    """A short cell text that is digits with specks around them ("0.", "-0", ".3") or a lone
+    0 look-alike ("。"): worth a second reading of the crop."""
+    t = text.strip()
+    if not t or len(t) > 8:
+        return False
+    if all(ch in _ZERO_LIKE for ch in t):
+        return True
+    return bool(_SPECK.match(t)) and not t.isdigit() and any(ch.isdigit() for ch in t) and not re.search(r"\d[.,，]\d", t)
+
+
+def _confirms(first: str, again: str, conf: float) -> bool:
+    """The second reading is a clean whole number with the first reading's digits (or a 0 for a
+    lone 0 look-alike), read with confidence: the speck was noise, the digits were right."""
+    if not again.isdigit() or conf < RECHECK_BELOW:
+        return False
+    digits = "".join(ch for ch in first if ch.isdigit())
+    if digits:
+        return again == digits
+    return again == "0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from nianbao.fragments import is_fragment
 from nianbao.model import Finding, Report
 from nianbao.rules.common import finding, modern
 from nianbao.rules.context import AuditContext
@@ -76,7 +77,7 @@ _FEE = re.compile(r"处理费|收费|免费|(?:收取|产生|缴纳)[^。；，,
 
 
 def missing_fee_statement(report: Report, ctx: AuditContext) -> Iterator[Finding]:
-    if report.year is None or report.year < 2021:
+    if report.year is None or report.year < 2021 or is_fragment(report):
         return
     # With section 6 missing (MISSING_SECTION says so), accept a statement anywhere in the text.
     text = norm(report.sections["6"]) if "6" in report.sections else full_text(report)
@@ -106,7 +107,7 @@ def is_peoples_government(report: Report, ctx: AuditContext) -> bool:
 
 
 def missing_assessment_results(report: Report, ctx: AuditContext) -> Iterator[Finding]:
-    if not modern(report) or not is_peoples_government(report, ctx):
+    if not modern(report) or not is_peoples_government(report, ctx) or is_fragment(report):
         return
     text = full_text(report)
     for sentence in _SENTENCE.findall(text):

@@ -20,6 +20,7 @@ RULES: dict[str, RuleFunc] = {
     "TABLE_UNREADABLE": structure.table_unreadable,
     "BLANK_CELLS": structure.blank_cells,
     "OUTDATED_LAYOUT": structure.outdated_layout,
+    "METADATA_MISSING": structure.metadata_missing,
     "WRONG_PERIOD": content.wrong_period,
     "MISSING_FEE_STATEMENT": content.missing_fee_statement,
     "MISSING_ASSESSMENT_RESULTS": content.missing_assessment_results,

@@ -1,4 +1,4 @@
-"""MISSING_SECTION, MISSING_TABLE, TABLE_UNREADABLE, BLANK_CELLS, OUTDATED_LAYOUT.
+"""MISSING_SECTION, MISSING_TABLE, TABLE_UNREADABLE, BLANK_CELLS, OUTDATED_LAYOUT, METADATA_MISSING.
 
 Section and table rules apply to reports under the 2019 Regulation (report year 2019 or later,
 or a national layout recognised); earlier reports had no prescribed sections or tables.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from nianbao import layouts
+from nianbao.fragments import is_fragment
 from nianbao.model import Finding, Report
 from nianbao.rules.common import finding, label, layout_of, modern, omitted_total
 from nianbao.rules.context import AuditContext
@@ -37,10 +38,12 @@ def _listing(items: list[str]) -> str:
 
 
 def missing_section(report: Report, ctx: AuditContext) -> Iterator[Finding]:
-    if not modern(report):
-        return
+    if not modern(report) or is_fragment(report):
+        return  # a fragment lacks sections because it is a part, not because the report does
+    found_tables = {section for table, section in TABLE_SECTION.items() if report.table(table)}
     for key, title in layouts.SECTIONS.items():
-        if key not in report.sections:
+        # a section whose table was read is there, whatever its heading says
+        if key not in report.sections and key not in found_tables:
             yield finding("MISSING_SECTION", f"sections.{key}", f"报告缺少第{key}部分“{title}”",
                           expected=title, actual=None)
 
@@ -53,6 +56,8 @@ def missing_table(report: Report, ctx: AuditContext) -> Iterator[Finding]:
         data = report.table(table)
         if section not in report.sections and not data:
             continue  # MISSING_SECTION says it
+        if section not in report.sections and is_fragment(report):
+            continue  # a fragment holding only the end of this table: its start is elsewhere
         name = TABLE_NAMES[table]
         if not data:
             yield finding("MISSING_TABLE", table, f"{name}缺失：第{section}部分没有可读的统计表",
@@ -127,3 +132,17 @@ def outdated_layout(report: Report, ctx: AuditContext) -> Iterator[Finding]:
             "应使用国办公开办函〔2021〕30号格式",
             expected="2021", actual="2019",
         )
+
+
+def metadata_missing(report: Report, ctx: AuditContext) -> Iterator[Finding]:
+    """A document read as a report (often a fragment) whose agency or year could not be found."""
+    missing = [name for name, value in (("机构", report.agency), ("年度", report.year)) if value is None]
+    if not missing:
+        return
+    what = "和".join(missing)
+    yield finding(
+        "METADATA_MISSING", "metadata",
+        f"未能识别机构/年度：文档中找不到报告的{what}"
+        + ("（文档只是报告的一部分）" if is_fragment(report) else "") + "，请人工补充后再核对时效",
+        expected=None, actual=missing,
+    )

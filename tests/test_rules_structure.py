@@ -108,3 +108,11 @@ def test_outdated_layout(year, layout, fires):
     assert len(found) == int(fires)
     if fires:
         assert (found[0].where, found[0].expected, found[0].actual) == ("layout", "2021", "2019")
+
+
+def test_section_whose_table_was_read_is_not_missing():
+    r = report_2021()
+    del r.sections["4"]  # heading not recognised, but its table was read
+    assert run_rule("MISSING_SECTION", r) == []
+    r.appeals = {}
+    assert [f.where for f in run_rule("MISSING_SECTION", r)] == ["sections.4"]
