@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections import Counter, defaultdict, deque
+from pathlib import Path
 from typing import Any
 
 from nianbao.crawler.attribution import Placement, Places, site_for_url
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 WEB_DATE_SOURCES = ("meta", "visible", "url")
 
 
+RUN_FILE = "nianbao-run.txt"  # in the job directory: the id of the run that uses it
 STORED_REPORTS_KEPT = 1000  # CrawlResult.reports: the crawl's last reports, not all of them
 
 
@@ -122,7 +124,12 @@ def disguised(doc: DocumentItem) -> str | None:
     return None
 
 
-def _warm_up() -> None:
+def _warm_up(main_pid: int | None = None) -> None:
+    """Worker initializer: die with the crawl (no orphan after a SIGKILL), import the parsers once."""
+    if main_pid:
+        from nianbao.crawler.lifeline import bind_to
+
+        bind_to(main_pid)
     from nianbao import parsers  # noqa: F401  (import once per worker, not per document)
 
 
@@ -144,10 +151,15 @@ def make_pool(workers: int):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    from nianbao.crawler import lifeline
+
+    os.environ[lifeline.ENV_MAIN] = str(os.getpid())  # the forkserver binds to us on import (preload)
     ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["nianbao.crawler.lifeline"])
     # (no max_tasks_per_child: on Python 3.11 a pool renewing its workers can hang, gh-115634;
     # the parsers' caches are bounded instead)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_up,
+                               initargs=(os.getpid(),))  # fmt: skip
 
 
 class StorePipeline:
@@ -193,8 +205,15 @@ class StorePipeline:
         return self.crawler.spider
 
     def open_spider(self) -> None:
-        params = {"sites": len(self.spider.sites), "portals": len(self.spider.portals)}
+        params: dict[str, Any] = {"sites": len(self.spider.sites), "portals": len(self.spider.portals),
+                                  "pid": os.getpid()}
+        jobdir = self.crawler.settings.get("JOBDIR")
+        resumes = self._close_killed_run(Path(jobdir)) if jobdir else []
+        if resumes:
+            params["resumes"] = resumes  # the runs this one continues (what they saw counts as seen)
         self.run_id = self.crawler.settings.getint("NIANBAO_RUN_ID") or self.store.start_run("crawl", params)
+        if jobdir:
+            Path(jobdir, RUN_FILE).write_text(str(self.run_id), encoding="utf-8")
         for site in self.spider.sites:
             try:
                 self.store.upsert_site(
@@ -203,18 +222,36 @@ class StorePipeline:
             except Exception as exc:  # noqa: BLE001 - one bad row must not stop the crawl
                 log.warning("站点 %s（%s）无法登记：%s", site.agency, site.url, exc)
 
+    def _close_killed_run(self, jobdir: Path) -> list[int]:
+        """The run of the crawl this one resumes: closed as interrupted if its process died; its chain."""
+        try:
+            prev = int(Path(jobdir, RUN_FILE).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return []
+        run = self.store.run(prev)
+        if run is None or run.get("kind") != "crawl":
+            return []
+        if run.get("status") == "running":  # its process is gone: we hold its job directory now
+            self.store.finish_run(prev, run.get("stats") or {}, status="interrupted")
+        chain = [int(x) for x in (run.get("params") or {}).get("resumes", []) if str(x).isdigit()]
+        return chain + [prev]
+
     def close_spider(self) -> None:
         stats = dict(self.crawler.stats.get_stats())
         clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         errors = getattr(self.spider, "errors", None) or {}  # reliability: failures with their URL
-        for i in sorted(set(self.per_portal) | set(errors)):
+        skips = getattr(self.spider, "resumed_skips", None) or {}
+        for i in sorted(set(self.per_portal) | set(errors) | set(skips)):
             counts = self.per_portal.get(i, Counter())
             portal = self.spider.portals[i]
             figures: dict[str, Any] = dict(counts)
+            skipped = getattr(self.spider, "resumed_skips", {}).get(i, 0)
+            if skipped:
+                figures["resumed_reports"] = skipped  # stored by the run this one resumes
             if errors.get(i):
                 figures["problems"] = list(errors[i])
             self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,
-                                       health="ok" if counts.get("reports") else "no_reports")  # fmt: skip
+                                       health="ok" if counts.get("reports") or skipped else "no_reports")  # fmt: skip
         if not self.crawler.settings.getint("NIANBAO_RUN_ID"):
             self.store.finish_run(self.run_id, clean)
         if self.spider.journal is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,7 @@ class PortalSpider(scrapy.Spider):
         self.budgets: list[disc.Budget] = []
         self.problems: list[str] = []
         self.journal: Journal | None = None
+        self.resumed_skips: Counter[int] = Counter()  # per portal: finished reports listed again on resume
         self.errors: dict[int, list[dict[str, str]]] = {}  # reliability: per-portal failures with their URL
         self.page_maxsize = 0
         self.frontier_max = 0  # NIANBAO_FRONTIER_MAX (see _frontier_room)
@@ -270,6 +272,7 @@ class PortalSpider(scrapy.Spider):
         url = disc.clean_url(url)  # reliability: one request per report, whatever session id it carries
         if self.journal is not None and self.journal.done(url):
             self.crawler.stats.inc_value("nianbao/resumed_skips")
+            self.resumed_skips[response.meta["nb_portal"]] += 1  # listed here, stored by the killed run
             return None
         budget = self.budgets[response.meta["nb_portal"]]
         if not budget.allows(depth, disc.REPORT):
