@@ -66,7 +66,8 @@ def read_document(
         return _failed(source, url, f"no reader for this format ({exc})")
     except Exception as exc:  # a broken attachment must not stop a run
         log.debug("reading %s failed", source, exc_info=True)
-        return _failed(source, url, f"cannot read: {exc or type(exc).__name__}")
+        why = getattr(exc, "why", None)  # UnreadableDocument: its message already names the source
+        return _failed(source, url, why or f"cannot read: {exc or type(exc).__name__}")
     try:
         from nianbao.parsers.mapping import map_extracted
 
