@@ -241,13 +241,22 @@ class StorePipeline:
         clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         errors = getattr(self.spider, "errors", None) or {}  # reliability: failures with their URL
         skips = getattr(self.spider, "resumed_skips", None) or {}
-        for i in sorted(set(self.per_portal) | set(errors) | set(skips)):
+        caps = getattr(self.spider, "caps", None) or {}
+        guard = getattr(getattr(self.crawler, "nianbao_guard", None), "refused", None) or {}
+        for i in sorted(set(self.per_portal) | set(errors) | set(skips) | set(caps)
+                        | {k for k in guard if k is not None}):  # fmt: skip
             counts = self.per_portal.get(i, Counter())
             portal = self.spider.portals[i]
             figures: dict[str, Any] = dict(counts)
             skipped = getattr(self.spider, "resumed_skips", {}).get(i, 0)
             if skipped:
                 figures["resumed_reports"] = skipped  # stored by the run this one resumes
+            caps = getattr(self.spider, "caps", {}).get(i)
+            if caps:
+                figures["capped"] = dict(caps)  # bounds reached: links/reports per page, reports per portal
+            refused = getattr(getattr(self.crawler, "nianbao_guard", None), "refused", {}).get(i)
+            if refused:
+                figures["refused"] = dict(refused)  # destinations refused: not public http(s)
             if errors.get(i):
                 figures["problems"] = list(errors[i])
             self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,

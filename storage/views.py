@@ -247,9 +247,10 @@ HEALTH_LABELS: dict[str, str] = {
     "empty": "栏目为空",
     "degraded": "错误较多",
     "no_reports": "未找到报告",
+    "unreadable": "候选报告均无法读取",
 }
 # Site health that needs an officer's attention (the workbench marks these rows).
-BAD_HEALTH = ("unreachable", "blocked", "empty", "degraded", "no_reports")
+BAD_HEALTH = ("unreachable", "blocked", "empty", "degraded", "no_reports", "unreadable")
 
 
 def _seconds(a: str | None, b: str | None) -> float | None:
