@@ -108,17 +108,52 @@ class GuardMiddleware:
         crawler.nianbao_guard = mw  # the pipeline puts the refusals in the run's health report
         return mw
 
+    def refuse(self, request, url: str, why: str) -> IgnoreRequest:
+        """Count a refusal for the request's portal; the exception to raise."""
+        portal = request.meta.get("nb_portal")
+        self.refused.setdefault(portal, Counter())[why] += 1
+        stats = self.crawler.stats
+        stats.inc_value("nianbao/refused")
+        stats.inc_value(f"nianbao/refused/{why}")
+        log.info("拒绝访问非公网地址（%s）：%r", why, url[:200])
+        return IgnoreRequest(f"refused ({why}): {url[:200]}")
+
     def process_request(self, request, spider=None):
         why = refusal(request.url, self.allowed)
         if why is not None:
-            portal = request.meta.get("nb_portal")
-            self.refused.setdefault(portal, Counter())[why] += 1
-            stats = self.crawler.stats
-            stats.inc_value("nianbao/refused")
-            stats.inc_value(f"nianbao/refused/{why}")
-            log.info("拒绝访问非公网地址（%s）：%r", why, request.url[:200])
-            raise IgnoreRequest(f"refused ({why}): {request.url[:200]}")
+            raise self.refuse(request, request.url, why)
         if request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
             request.meta.setdefault("download_maxsize", self.robots_maxsize)
             request.meta.setdefault("download_warnsize", 0)
         return None
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class RedirectGuardMiddleware:
+    """Before Scrapy's redirect middleware: a redirect to a refused destination is refused and counted.
+
+    (Scrapy drops redirects to non-http schemes silently; http(s) hops come back through
+    :class:`GuardMiddleware` as new requests, but counting them here names the hop that asked.)
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        guard = getattr(self.crawler, "nianbao_guard", None)
+        location = response.headers.get(b"Location") if response.status in REDIRECTS else None
+        if guard is None or not location:
+            return response
+        from urllib.parse import urljoin
+
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        why = refusal(target, guard.allowed)
+        if why is not None:
+            raise guard.refuse(request, target, why)
+        return response

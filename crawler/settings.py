@@ -59,6 +59,7 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
     "nianbao.crawler.guard.GuardMiddleware": 50,  # only public http(s), every hop; robots.txt size cap
+    "nianbao.crawler.guard.RedirectGuardMiddleware": 610,  # a redirect to a refused destination (before 600)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "nianbao.crawler.middlewares.BackoffRetryMiddleware": 550,
     "nianbao.crawler.middlewares.CrawlDelayMiddleware": 120,
