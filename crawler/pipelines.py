@@ -335,6 +335,7 @@ class StorePipeline:
         if errors is None:
             return
         got = errors.setdefault(portal, [])
+        why = why.replace(f"{url}: ", "")  # the record names the file once (the readers' errors start with it)
         if len(got) < 200:
             got.append({"url": url, "kind": "file", "error": why[:300]})
         self.crawler.stats.inc_value("nianbao/file_errors")
