@@ -106,6 +106,7 @@ DOWNLOAD_HANDLERS = {
     **NO_OTHER_SCHEMES,
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
+_NOWHERE = "http://127.0.0.1:9/"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -114,6 +115,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
+    # talk to the portals only (issue 14: accounts.google.com and update.googleapis.com were seen at the
+    # portal proxy on every browser start): Google sign-in, API, component-update and variations
+    # endpoints point at the discard port on loopback (Chromium connects there directly, refused at once)
+    f"--gaia-url={_NOWHERE}",
+    f"--google-apis-url={_NOWHERE}",
+    f"--lso-url={_NOWHERE}",
+    f"--component-updater=url-source={_NOWHERE}",
+    f"--variations-server-url={_NOWHERE}",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-extensions",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--no-pings",
+    # (no --disable-features here: it would replace Playwright's list, which turns off network-time
+    # queries to clients2.google.com among others)
 ]
 PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
     "executable_path": os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"),

@@ -68,3 +68,18 @@ def test_health_every_candidate_failed_is_not_ok():
     assert health({**base, "reports": 1}) == "ok"
     assert health({**base, "candidates": 0, "resumed_reports": 4}) == "ok"  # a resumed run's stored reports
     assert health({**base, "candidates": 0}) == "empty"
+
+
+def test_browser_aborts_what_is_not_the_crawl():
+    from nianbao.crawler.browser import aborts
+
+    page = "http://www.sjtq.gov.cn/zwgk/index.html"
+    assert not aborts("document", "http://www.sjtq.gov.cn/a.html", page, navigation=True)
+    assert not aborts("script", "http://www.sjtq.gov.cn/js/list.js", page)
+    assert not aborts("xhr", "http://www.sjtq.gov.cn/api/list?page=2", page)
+    assert not aborts("xhr", "http://data.sjtq.gov.cn/api/list", page)  # another host of the same portal
+    assert aborts("image", "http://www.sjtq.gov.cn/logo.png", page)
+    assert aborts("ping", "https://hm.baidu.com/hm.gif?si=1", page)  # analytics beacon of another site
+    assert aborts("other", "https://update.googleapis.com/service/update2", page)
+    assert aborts("websocket", "wss://push.example.com/", page)
+    assert not aborts("ping", "http://www.sjtq.gov.cn/count", page)
