@@ -140,3 +140,71 @@ def test_killed_run_closed_as_interrupted_and_resume_counts_it(crawls):
     ref.close()
     assert health == want  # a resumed run's healthy portals are not 「栏目为空」
     assert _audit(crawls["killed"]) == _audit(crawls["ref"])  # no REPORT_REMOVED from the resume
+
+
+def descendants(root: int) -> set[int]:
+    """Live processes whose parent chain leads to ``root`` (Chromium runs in its own process group)."""
+    parent = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat[0] != "Z":
+            parent[int(pid)] = int(stat[1])
+    out = set()
+    for pid in parent:
+        q = pid
+        while q in parent and q > 1:
+            if q == root:
+                out.add(pid)
+                break
+            q = parent[q]
+    return out
+
+
+def _alive(pids: set[int]) -> list[tuple[int, str]]:
+    out = []
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if stat[0] != "Z":
+            out.append((pid, cmd[:120]))
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_chromium_goes_with_the_main_pid(tmp_path):
+    net = generate(SEED, 3)
+    site = next(s for s in net.ground_truth()["sites"] if s["template"] == "jscolumn")
+    sites = tmp_path / "sites.csv"
+    sites.write_text(f"agency,url,level,render\n{site['agency']},{site['url']},county,always\n", encoding="utf-8")
+    db = tmp_path / "b.db"
+    cmd = [a.replace("NIANBAO_BROWSER=False", "NIANBAO_BROWSER=True") for a in _cmd(sites, db, False)]
+    with running(net) as proxy:
+        proc = subprocess.Popen(cmd, env=proxy_env(proxy), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        helpers: set[int] = set()
+        try:
+            deadline = time.monotonic() + 300
+            while proc.poll() is None and time.monotonic() < deadline and _count_reports(db) < 2:
+                time.sleep(0.05)
+            assert proc.poll() is None, "the crawl ended before the kill point"
+            helpers = descendants(proc.pid)
+            chromium = [p for p, c in _alive(helpers) if "chromium" in c]
+            assert chromium, "Chromium was running"
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            time.sleep(10)
+            left = _alive(helpers)
+        finally:
+            for pid in helpers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    assert left == [], left
