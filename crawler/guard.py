@@ -7,13 +7,15 @@ be fetched; :class:`GuardMiddleware` applies it to every request the engine sche
 requests, links and every redirect hop alike, since Scrapy re-schedules redirects), counts
 each refusal per portal and caps the size of robots.txt.
 
-The check is on the target URL.  Host names are not resolved here: the crawl goes through an
-HTTP proxy (the sandbox's, or an operator's) that resolves them; without a proxy, Scrapy
-resolves them itself.  Exceptions: the setting ``NIANBAO_ALLOWED_HOSTS`` (host names or IPs).
+The check is on the target URL.  Through an HTTP proxy (the sandbox's, or an operator's) the
+proxy resolves host names; without one, :class:`PublicOnlyResolver` (``DNS_RESOLVER``) refuses
+a name that resolves to a non-public address.  Exceptions: the setting ``NIANBAO_ALLOWED_HOSTS``
+(host names or IPs) and the configured proxy's own host.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
@@ -21,6 +23,8 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
+from scrapy.resolver import CachingThreadedResolver
+from twisted.internet.error import DNSLookupError
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +123,7 @@ class GuardMiddleware:
         return IgnoreRequest(f"refused ({why}): {url[:200]}")
 
     def process_request(self, request, spider=None):
-        why = refusal(request.url, self.allowed)
+        why = refusal(request.url, self.allowed) or REFUSED_NAMES.get((urlsplit(request.url).hostname or "").lower())
         if why is not None:
             raise self.refuse(request, request.url, why)
         if request.meta.get("dont_obey_robotstxt") and urlsplit(request.url).path == "/robots.txt":
@@ -129,6 +133,9 @@ class GuardMiddleware:
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
+# names PublicOnlyResolver refused in this process -> reason; further requests to them are refused
+# at once by GuardMiddleware (Twisted turns the resolver's error into a plain "no results")
+REFUSED_NAMES: dict[str, str] = {}
 
 
 class RedirectGuardMiddleware:
@@ -157,3 +164,53 @@ class RedirectGuardMiddleware:
         if why is not None:
             raise guard.refuse(request, target, why)
         return response
+
+
+def proxy_hosts(env: dict[str, str] | None = None) -> set[str]:
+    """Host names of the configured HTTP(S) proxies (connected to on purpose, often on loopback)."""
+    import os
+
+    env = os.environ if env is None else env
+    out = set()
+    for key in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY"):
+        if env.get(key):
+            with contextlib.suppress(ValueError):
+                host = urlsplit(env[key] if "://" in env[key] else f"http://{env[key]}").hostname
+                if host:
+                    out.add(host.lower())
+    return out
+
+
+class PublicOnlyResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, refusing names that resolve to loopback, private, link-local or
+    reserved addresses (a public-looking name pointed at 127.0.0.1 or 10.0.0.1)."""
+
+    allowed: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        resolver = super().from_crawler(crawler, reactor)  # (crawler: the CrawlerProcess; settings only)
+        resolver.allowed = frozenset({h.lower() for h in crawler.settings.getlist("NIANBAO_ALLOWED_HOSTS")}
+                                     | proxy_hosts())
+        return resolver
+
+    def getHostByName(self, name: str, timeout=()):  # noqa: N802 - Twisted's name
+        d = super().getHostByName(name, timeout)
+        d.addCallback(self._check, name)
+        return d
+
+    def _check(self, address: str, name: str) -> str:
+        why = checked_address(name, address, self.allowed)
+        if why is not None:
+            REFUSED_NAMES[name.lower()] = f"dns_{why}"  # the guard middleware counts it per portal
+            log.info("拒绝访问：%s 解析为非公网地址 %s（%s）", name, address, why)
+            raise DNSLookupError(f"refused: {name} resolves to a non-public address {address} ({why})")
+        return address
+
+
+def checked_address(name: str, address: str, allowed: frozenset[str] = frozenset()) -> str | None:
+    """Why ``name`` resolving to ``address`` must not be connected to, or None (pure)."""
+    if name.lower() in allowed or address in allowed:
+        return None
+    ip = ip_literal(address)
+    return None if ip is None else _not_public(ip)

@@ -53,6 +53,7 @@ LOG_LEVEL = "INFO"
 DEPTH_PRIORITY = 0
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 DNS_TIMEOUT = 20
+TWISTED_DNS_RESOLVER = "nianbao.crawler.guard.PublicOnlyResolver"  # names resolving to internal addresses refused
 REACTOR_THREADPOOL_MAXSIZE = 4
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

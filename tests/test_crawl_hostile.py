@@ -91,3 +91,58 @@ def test_caps_are_in_the_health_report(hostile):
     assert links.get("links_per_page", 0) >= 1, links
     report_requests = sum(1 for u in hostile["urls"] if "/zwgk/ndbgk/t" in u)
     assert report_requests <= 400
+
+
+@pytest.mark.timeout(300)
+def test_a_name_resolving_to_loopback_is_refused_without_a_proxy(tmp_path):
+    """No proxy: Scrapy resolves names itself; this machine's own name resolves to a loopback address."""
+    import os
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from nianbao.crawler.guard import checked_address
+
+    name = socket.gethostname()
+    try:
+        address = socket.gethostbyname(name)
+    except OSError:
+        pytest.skip("this machine's name does not resolve")
+    if checked_address(name, address) is None:
+        pytest.skip(f"{name} resolves to a public address here")
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            body = "<html><title>内部服务</title><body>secret</body></html>".encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("0.0.0.0", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    sites = tmp_path / "sites.csv"
+    sites.write_text(f"agency,url,level\n内网县人民政府,http://{name}:{server.server_address[1]}/,county\n",
+                     encoding="utf-8")
+    db = tmp_path / "d.db"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    for k, v in SETTINGS.items():
+        cmd += ["-s", f"{k}={v}"]
+    try:
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=200)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == [], hits
+    con = sqlite3.connect(db)
+    stats = json.loads(con.execute("SELECT stats FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0] or "{}")
+    con.close()
+    assert stats.get("nianbao/refused/dns_loopback", 0) >= 1, (stats, done.stderr[-1500:])
