@@ -12,8 +12,10 @@ It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_P
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import socket
 import time
 from collections import Counter, defaultdict, deque
 from pathlib import Path
@@ -162,6 +164,33 @@ def make_pool(workers: int):
                                initargs=(os.getpid(),))  # fmt: skip
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_dead_runs(store) -> list[int]:
+    """Close as ``interrupted`` the crawl runs still ``running`` whose process (on this machine) is gone."""
+    host = socket.gethostname()
+    closed = []
+    for run in store.query("SELECT id, params, stats FROM runs WHERE kind = 'crawl' AND status = 'running'"):
+        try:
+            params = json.loads(run["params"] or "{}")
+        except ValueError:
+            continue
+        pid = params.get("pid")
+        if params.get("host") != host or not isinstance(pid, int) or _pid_alive(pid):
+            continue  # another machine's run, an old run without a pid, or a crawl still going
+        store.finish_run(run["id"], json.loads(run["stats"] or "{}") if run["stats"] else {}, status="interrupted")
+        closed.append(run["id"])
+    return closed
+
+
 class StorePipeline:
     def __init__(self, crawler, db_path: str):
         from nianbao.storage.store import Store
@@ -206,9 +235,10 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         params: dict[str, Any] = {"sites": len(self.spider.sites), "portals": len(self.spider.portals),
-                                  "pid": os.getpid()}
+                                  "pid": os.getpid(), "host": socket.gethostname()}
         jobdir = self.crawler.settings.get("JOBDIR")
         resumes = self._close_killed_run(Path(jobdir)) if jobdir else []
+        close_dead_runs(self.store)
         if resumes:
             params["resumes"] = resumes  # the runs this one continues (what they saw counts as seen)
         self.run_id = self.crawler.settings.getint("NIANBAO_RUN_ID") or self.store.start_run("crawl", params)

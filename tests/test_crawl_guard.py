@@ -83,3 +83,28 @@ def test_browser_aborts_what_is_not_the_crawl():
     assert aborts("other", "https://update.googleapis.com/service/update2", page)
     assert aborts("websocket", "wss://push.example.com/", page)
     assert not aborts("ping", "http://www.sjtq.gov.cn/count", page)
+
+
+def test_runs_of_dead_crawls_are_closed_as_interrupted(tmp_path):
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from nianbao.crawler.pipelines import close_dead_runs
+    from nianbao.storage.store import Store
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead_pid = int(dead.stdout)  # a process that has exited
+    import os
+
+    host = socket.gethostname()
+    with Store(tmp_path / "n.db") as store:
+        killed = store.start_run("crawl", {"pid": dead_pid, "host": host})
+        alive = store.start_run("crawl", {"pid": os.getpid(), "host": host})
+        elsewhere = store.start_run("crawl", {"pid": dead_pid, "host": host + "-other"})
+        assert close_dead_runs(store) == [killed]
+        status = {r["id"]: r["status"] for r in store.query("SELECT id, status FROM runs")}
+        assert status == {killed: "interrupted", alive: "running", elsewhere: "running"}
+        assert json.loads(store.query("SELECT params FROM runs WHERE id = ?", (killed,))[0]["params"])["pid"] == dead_pid
