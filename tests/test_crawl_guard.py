@@ -108,3 +108,13 @@ def test_runs_of_dead_crawls_are_closed_as_interrupted(tmp_path):
         status = {r["id"]: r["status"] for r in store.query("SELECT id, status FROM runs")}
         assert status == {killed: "interrupted", alive: "running", elsewhere: "running"}
         assert json.loads(store.query("SELECT params FROM runs WHERE id = ?", (killed,))[0]["params"])["pid"] == dead_pid
+
+
+def test_runs_list_says_interrupted_in_chinese():
+    from nianbao.monitor.runs import format_runs
+
+    row = {"id": 3, "kind": "crawl", "status": "interrupted", "started": "2026-12-04 10:00", "finished": "2026-12-04 10:05",
+           "seconds": 300.0, "requests": 10, "bytes": 2048, "not_modified": 0, "new": 1, "changed": 0, "removed": 0,
+           "errors": 0, "sites": []}
+    line = format_runs([row])[0]
+    assert "已中断" in line and "进行中" not in line and "interrupted" not in line
