@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from nianbao.parsers.dispatch import read_document
 from nianbao.parsers.grid import MAX_GRID_CELLS
 
@@ -17,9 +15,7 @@ def _span_bomb(cells: int, span: int = 200) -> bytes:
 def test_rowspan_colspan_bomb_is_refused_with_a_reason():
     data = _span_bomb(40)  # 40 cells of 200 x 200: 1.6 million grid positions from 2 KB
     assert len(data) < 3000
-    t0 = time.perf_counter()
-    report = read_document(data, "bomb.html")
-    assert time.perf_counter() - t0 < 5
+    report = read_document(data, "bomb.html")  # time and memory: python -m bench.hostile_inputs
     assert not report.is_report
     assert len(report.errors) == 1
     assert "bomb.html" in report.errors[0] and "cells" in report.errors[0], report.errors
@@ -134,14 +130,9 @@ def _xlsx_rows(n: int) -> bytes:
 
 
 def test_xlsx_rows_counted_while_streaming():
-    import resource
-
     data = _xlsx_rows(300_000)  # 13 MB of sheet XML: under the XML budget, over the cell limit
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    report = read_document(data, "rows.xlsx")
-    seconds = time.perf_counter() - t0
-    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) >> 10  # MB
-    assert report.errors and "rows.xlsx" in report.errors[0] and "limit" in report.errors[0], report.errors
-    assert grown < 60, grown  # loading it whole first took 170+ MB
-    assert seconds < 30
+    report = read_document(data, "rows.xlsx")  # time and memory: python -m bench.hostile_inputs
+    assert len(report.errors) == 1, report.errors
+    err = report.errors[0]
+    # refused by the streaming count (rows seen so far), not after openpyxl loaded the sheet
+    assert err.startswith("rows.xlsx: sheet sheet1.xml has over 200,001 rows x 1 columns"), err
