@@ -38,10 +38,13 @@ def walk(paths: tuple[str, ...] | list[str]) -> Iterator[tuple[Path, Path | None
     """
     for p in map(Path, paths):
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts) or f.is_dir():
-                    continue
+            found = []
+            # links to folders are not walked (a link to / would walk the whole disk); links to files are
+            # listed and read_input refuses those that lead out of the folder
+            for top, dirs, files in os.walk(p, followlinks=False):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found += [Path(top, f) for f in files if not f.startswith(".")]
+            for f in sorted(found):
                 yield f, p
         else:
             yield p, None

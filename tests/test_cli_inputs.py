@@ -94,3 +94,13 @@ def test_failed_ingest_leaves_no_orphan_blob(tmp_path):
         assert store.one("SELECT COUNT(*) AS n FROM blobs")["n"] == 0
     blobs = Path(str(db) + ".files")
     assert not [p for p in blobs.rglob("*") if p.is_file()] if blobs.exists() else True
+
+
+def test_linked_folder_is_not_walked(folder, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.html").write_text(REPORT.replace("测试县", "秘密县"), encoding="utf-8")
+    (folder / "linked").symlink_to(outside, target_is_directory=True)
+    done = _nianbao("ingest", str(folder), "--db", str(tmp_path / "n.db"))
+    assert "secret.html" not in done.stdout + done.stderr
+    assert "共 1 个文件：读取入库 1 个" in done.stdout, done.stdout
