@@ -278,15 +278,13 @@ class StorePipeline:
             counts = self.per_portal.get(i, Counter())
             portal = self.spider.portals[i]
             figures: dict[str, Any] = dict(counts)
-            skipped = getattr(self.spider, "resumed_skips", {}).get(i, 0)
+            skipped = skips.get(i, 0)
             if skipped:
                 figures["resumed_reports"] = skipped  # stored by the run this one resumes
-            caps = getattr(self.spider, "caps", {}).get(i)
-            if caps:
-                figures["capped"] = dict(caps)  # bounds reached: links/reports per page, reports per portal
-            refused = getattr(getattr(self.crawler, "nianbao_guard", None), "refused", {}).get(i)
-            if refused:
-                figures["refused"] = dict(refused)  # destinations refused: not public http(s)
+            if caps.get(i):
+                figures["capped"] = dict(caps[i])  # bounds reached: links/reports per page, reports per portal
+            if guard.get(i):
+                figures["refused"] = dict(guard[i])  # destinations refused: not public http(s)
             if errors.get(i):
                 figures["problems"] = list(errors[i])
             self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,
