@@ -120,6 +120,7 @@ class Page:
     def interactive(self) -> bool:
         """Whether a browser could show more than the static HTML (scripts, frames, handlers, forms)."""
         return bool(self.scripts.strip() or self.script_srcs or self.frames or self.handlers or self.forms)
+    links_dropped: bool = False  # more links than ``max_links``: the rest were not read
 
 
 def _bad(text: str) -> int:
@@ -174,8 +175,11 @@ def _row_text(a: etree._Element) -> str:
     return re.sub(r"\s+", " ", text).strip()[:300]
 
 
-def parse_page(body: bytes | str, url: str, *, encoding: str | None = None) -> Page:
-    """Links (absolute, no fragments), title, ColumnName and inline scripts of an HTML page."""
+MAX_LINKS = 5000  # links read from one page: a real portal page has a few hundred
+
+
+def parse_page(body: bytes | str, url: str, *, encoding: str | None = None, max_links: int = MAX_LINKS) -> Page:
+    """Links (absolute, no fragments; the first ``max_links``), title, ColumnName and inline scripts."""
     text = body if isinstance(body, str) else decode_html(body, encoding)
     page = Page(url=url)
     if not text.strip():
@@ -209,6 +213,9 @@ def parse_page(body: bytes | str, url: str, *, encoding: str | None = None) -> P
         if key in seen:
             continue
         seen.add(key)
+        if max_links and len(page.links) >= max_links:
+            page.links_dropped = True
+            break
         row = _row_text(a)
         d = list_date(row, label)
         page.links.append(Link(absu, label, row, d.isoformat() if d else None))

@@ -117,8 +117,13 @@ class RenderMiddleware:
 
     # --- requests ------------------------------------------------------------------------
 
+    @staticmethod
+    def _is_robots(request: Request) -> bool:
+        """Scrapy's own robots.txt request: never rendered (a text file; a browser cannot pass a gate on it)."""
+        return bool(request.meta.get("dont_obey_robotstxt")) and urlsplit(request.url).path == "/robots.txt"
+
     def _wants_browser(self, request: Request) -> bool:
-        if not self.enabled or request.meta.get("nb_render") == "never":
+        if not self.enabled or request.meta.get("nb_render") == "never" or self._is_robots(request):
             return False
         if request.meta.get("nb_browser") or _host(request.url) in self.browser_only:
             return True
@@ -156,6 +161,11 @@ class RenderMiddleware:
             self.crawler.stats.inc_value("nianbao/challenges")
             if not self.enabled or request.meta.get("nb_render") == "never":
                 log.warning("%s：反爬虫验证页（HTTP %s），未启用浏览器，跳过", request.url, response.status)
+                return response
+            if self._is_robots(request):
+                # robots.txt behind the gate: read as absent (Scrapy parses no rule from the challenge page);
+                # the pages themselves pass the gate through the browser
+                log.info("%s：robots.txt 被反爬虫验证拦截（HTTP %s），按未设置处理", host, response.status)
                 return response
             if request.meta.get("nb_after_challenge"):
                 # the earned cookie did not satisfy the gateway for plain requests: browser from now on

@@ -11,15 +11,19 @@ It never reads a table itself.  Settings: ``NIANBAO_DB`` (required), ``NIANBAO_P
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import socket
 import time
+from pathlib import Path
 from typing import Any
 
 from scrapy.exceptions import NotConfigured
 from twisted.internet import threads
 
 from nianbao import intake
+from nianbao.crawler import lifeline
 from nianbao.crawler.signals import report_stored
 from nianbao.intake.assemble import disguised
 from nianbao.intake.attribution import Places, site_for_url
@@ -29,6 +33,7 @@ from nianbao.storage.store import Store
 
 log = logging.getLogger(__name__)
 
+RUN_FILE = "nianbao-run.txt"  # in the job directory: the id of the run that uses it
 PORTAL_COUNTS = ("documents", "reports", "not_reports", "findings")
 
 
@@ -49,10 +54,40 @@ def make_pool(workers: int):
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    os.environ[lifeline.ENV_MAIN] = str(os.getpid())  # the forkserver binds to us on import (preload)
     ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["nianbao.crawler.lifeline"])
     # (no max_tasks_per_child: on Python 3.11 a pool renewing its workers can hang, gh-115634;
     # the parsers' caches are bounded instead)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=intake.warm_up)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=lifeline.parse_worker_init,
+                               initargs=(os.getpid(),))  # fmt: skip
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_dead_runs(store) -> list[int]:
+    """Close as ``interrupted`` the crawl runs still ``running`` whose process (on this machine) is gone."""
+    host = socket.gethostname()
+    closed = []
+    for run in store.query("SELECT id, params, stats FROM runs WHERE kind = 'crawl' AND status = 'running'"):
+        try:
+            params = json.loads(run["params"] or "{}")
+        except ValueError:
+            continue
+        pid = params.get("pid")
+        if params.get("host") != host or not isinstance(pid, int) or _pid_alive(pid):
+            continue  # another machine's run, an old run without a pid, or a crawl still going
+        store.finish_run(run["id"], json.loads(run["stats"] or "{}") if run["stats"] else {}, status="interrupted")
+        closed.append(run["id"])
+    return closed
 
 
 class StorePipeline:
@@ -91,8 +126,16 @@ class StorePipeline:
         return self.crawler.spider
 
     def open_spider(self) -> None:
-        params = {"sites": len(self.spider.sites), "portals": len(self.spider.portals)}
+        params: dict[str, Any] = {"sites": len(self.spider.sites), "portals": len(self.spider.portals),
+                                  "pid": os.getpid(), "host": socket.gethostname()}
+        jobdir = self.crawler.settings.get("JOBDIR")
+        resumes = self._close_killed_run(Path(jobdir)) if jobdir else []
+        close_dead_runs(self.store)
+        if resumes:
+            params["resumes"] = resumes  # the runs this one continues (what they saw counts as seen)
         self.run_id = self.crawler.settings.getint("NIANBAO_RUN_ID") or self.store.start_run("crawl", params)
+        if jobdir:
+            Path(jobdir, RUN_FILE).write_text(str(self.run_id), encoding="utf-8")
         self.crawler.stats.set_value("nianbao/run_id", self.run_id)  # monitor's components and the runner read it
         for site in self.spider.sites:
             try:
@@ -102,23 +145,45 @@ class StorePipeline:
             except Exception as exc:  # noqa: BLE001 - one bad row must not stop the crawl
                 log.warning("站点 %s（%s）无法登记：%s", site.agency, site.url, exc)
 
+    def _close_killed_run(self, jobdir: Path) -> list[int]:
+        """The run of the crawl this one resumes: closed as interrupted if its process died; its chain."""
+        try:
+            prev = int(Path(jobdir, RUN_FILE).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return []
+        run = self.store.run(prev)
+        if run is None or run.get("kind") != "crawl":
+            return []
+        if run.get("status") == "running":  # its process is gone: we hold its job directory now
+            self.store.finish_run(prev, run.get("stats") or {}, status="interrupted")
+        chain = [int(x) for x in (run.get("params") or {}).get("resumes", []) if str(x).isdigit()]
+        return chain + [prev]
+
     def close_spider(self) -> None:
         stats = dict(self.crawler.stats.get_stats())
         clean = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         errors = getattr(self.spider, "errors", None) or {}  # reliability: failures with their URL
+        skips = getattr(self.spider, "resumed_skips", None) or {}
+        caps = getattr(self.spider, "caps", None) or {}
+        guard = getattr(getattr(self.crawler, "nianbao_guard", None), "refused", None) or {}
         per_portal = portal_counts(stats)
         for i in range(len(self.spider.portals)):
             counts = per_portal.get(i, {})
-            if not counts and not errors.get(i) and not hasattr(self.spider, "diagnosis"):
-                continue
             portal = self.spider.portals[i]
             figures: dict[str, Any] = dict(counts)
+            skipped = skips.get(i, 0)
+            if skipped:
+                figures["resumed_reports"] = skipped  # stored by the run this one resumes
+            if caps.get(i):
+                figures["capped"] = dict(caps[i])  # bounds reached: links/reports per page, reports per portal
+            if guard.get(i):
+                figures["refused"] = dict(guard[i])  # destinations refused: not public http(s)
             if errors.get(i):
                 figures["problems"] = list(errors[i])
-            if not counts.get("reports") and hasattr(self.spider, "diagnosis"):
+            if not counts.get("reports") and not skipped:
                 figures["diagnosis"] = self.spider.diagnosis(i)  # why nothing was found, for the operator
             self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,
-                                       health="ok" if counts.get("reports") else "no_reports")  # fmt: skip
+                                       health="ok" if counts.get("reports") or skipped else "no_reports")  # fmt: skip
         if not self.crawler.settings.getint("NIANBAO_RUN_ID"):
             self.store.finish_run(self.run_id, clean)
         if self.spider.journal is not None:
@@ -193,6 +258,7 @@ class StorePipeline:
         if errors is None:
             return
         got = errors.setdefault(portal, [])
+        why = why.replace(f"{url}: ", "")  # the record names the file once (the readers' errors start with it)
         if len(got) < 200:
             got.append({"url": url, "kind": "file", "error": why[:300]})
         self.crawler.stats.inc_value("nianbao/file_errors")

@@ -53,11 +53,14 @@ LOG_LEVEL = "INFO"
 DEPTH_PRIORITY = 0
 SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 DNS_TIMEOUT = 20
+TWISTED_DNS_RESOLVER = "nianbao.crawler.guard.PublicOnlyResolver"  # names resolving to internal addresses refused
 REACTOR_THREADPOOL_MAXSIZE = 4
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 DOWNLOADER_MIDDLEWARES = {
+    "nianbao.crawler.guard.GuardMiddleware": 50,  # only public http(s), every hop; robots.txt size cap
+    "nianbao.crawler.guard.RedirectGuardMiddleware": 610,  # a redirect to a refused destination (before 600)
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "nianbao.crawler.middlewares.BackoffRetryMiddleware": 550,
     "nianbao.crawler.middlewares.CrawlDelayMiddleware": 120,
@@ -75,7 +78,12 @@ NIANBAO_DB = None  # SQLite file of the store (required for a crawl)
 NIANBAO_SITES = None  # site list CSV
 NIANBAO_MAX_PAGES = 300  # navigation pages per portal (reports are not counted)
 NIANBAO_MAX_DEPTH = 6  # links from the start page
-NIANBAO_MAX_REPORTS = 0  # candidate reports per portal (0 = all)
+NIANBAO_MAX_REPORTS = 5000  # candidate reports per portal (0 = no limit); reaching it is in the health report
+NIANBAO_MAX_REPORTS_PER_PAGE = 500  # candidate reports taken from one list page (a real one lists 15-100)
+NIANBAO_MAX_LINKS_PER_PAGE = 5000  # links read from one page (a 200,000-link page froze the crawl)
+NIANBAO_MAX_ATTACHMENTS = 20  # files fetched per candidate report
+NIANBAO_ALLOWED_HOSTS: list[str] = []  # private/loopback hosts the crawler may fetch anyway (see crawler.guard)
+NIANBAO_ROBOTS_MAXSIZE = 512 * 1024  # a larger robots.txt is not read (the site is then crawled as allowed)
 # reliability: traps, huge navigation pages, Retry-After
 NIANBAO_MAX_PATTERN_PAGES = 25  # navigation pages of one URL pattern (calendar traps); pagers exempt
 NIANBAO_PAGE_MAXSIZE = 8 * 1024 * 1024  # a navigation page larger than this is not read (reports: DOWNLOAD_MAXSIZE)
@@ -92,11 +100,15 @@ NIANBAO_PARSE_IN_THREAD = True  # without workers: parse in a thread, not in the
 NIANBAO_OFFLINE_SUFFIX_LIST = True  # cookies: tldextract's bundled public suffix list, no download
 
 # Playwright (scrapy-playwright) with Debian's Chromium; the browser starts only when a request needs it.
+# only http(s) can be fetched at all: Scrapy's file, ftp, data and s3 handlers are off
+NO_OTHER_SCHEMES: dict[str, Any] = {"file": None, "ftp": None, "data": None, "s3": None}
 DOWNLOAD_HANDLERS = {
     "http": "nianbao.crawler.handler.LazyPlaywrightDownloadHandler",
     "https": "nianbao.crawler.handler.LazyPlaywrightDownloadHandler",
+    **NO_OTHER_SCHEMES,
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
+_NOWHERE = "http://127.0.0.1:9/"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -105,18 +117,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-dev-shm-usage",
-    # phone nobody: no extension/component updates, pings, phishing or translate lookups, metrics
+    # talk to the portals only (issue 14: accounts.google.com and update.googleapis.com were seen at the
+    # portal proxy on every browser start): Google sign-in, API, component-update and variations
+    # endpoints point at the discard port on loopback (Chromium connects there directly, refused at once)
+    f"--gaia-url={_NOWHERE}",
+    f"--google-apis-url={_NOWHERE}",
+    f"--lso-url={_NOWHERE}",
+    f"--component-updater=url-source={_NOWHERE}",
+    f"--variations-server-url={_NOWHERE}",
+    "--disable-component-extensions-with-background-pages",
     "--disable-extensions",
-    "--disable-default-apps",
     "--disable-domain-reliability",
     "--disable-client-side-phishing-detection",
-    "--disable-breakpad",
     "--no-pings",
-    "--metrics-recording-only",
-    "--disable-features=OptimizationHints,OptimizationGuideModelDownloading,MediaRouter,Translate,"
-    "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
-    "NetworkTimeServiceQuerying",
-    "--component-updater=url-source=http://127.0.0.1:9/",  # --disable-component-update still asks: nowhere
+    # (no --disable-features here: it would replace Playwright's list, which turns off network-time
+    # queries to clients2.google.com among others)
 ]
 PLAYWRIGHT_LAUNCH_OPTIONS: dict[str, Any] = {
     "executable_path": os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium"),
@@ -152,7 +167,7 @@ def build(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = 
         out["PLAYWRIGHT_LAUNCH_OPTIONS"]["proxy"] = proxy
     out.update(overrides or {})
     if not out.get("NIANBAO_BROWSER", True):
-        out["DOWNLOAD_HANDLERS"] = {}
+        out["DOWNLOAD_HANDLERS"] = dict(NO_OTHER_SCHEMES)
     return out
 
 

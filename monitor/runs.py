@@ -16,13 +16,20 @@ def _size(n: int) -> str:
     return str(n)
 
 
+RUN_STATUS_ZH = {"running": "进行中", "finished": "已完成", "interrupted": "已中断（进程被终止）"}
+
+
 def format_runs(runs: list[dict[str, Any]], *, sites: bool = True) -> list[str]:
     """Chinese lines for the terminal."""
     lines = []
     for r in runs:
-        secs = f"{r['seconds']:.0f}秒" if r["seconds"] is not None else "进行中"
+        if r["seconds"] is not None:
+            secs = f"{r['seconds']:.0f}秒"
+        else:
+            secs = "进行中" if r["status"] == "running" else "—"
+        status = RUN_STATUS_ZH.get(r["status"], r["status"])
         lines.append(
-            f"#{r['id']} {r['kind']} {r['status']}  开始 {r['started']}  结束 {r['finished'] or '—'}（{secs}）  "
+            f"#{r['id']} {r['kind']} {status}  开始 {r['started']}  结束 {r['finished'] or '—'}（{secs}）  "
             f"请求 {r['requests']} · 下载 {_size(r['bytes'])} · 未修改(304) {r['not_modified']} · "
             f"新报告 {r['new']} · 变更 {r['changed']} · 撤下 {r['removed']} · 错误 {r['errors']}")
         if sites:

@@ -5,7 +5,8 @@ downloader per portal (``request.meta["nb_portal"]``) and, when the spider close
 store pipeline has written its own per-site counts), merges them into ``run_sites`` of the run
 with a health verdict (:func:`health`): ``unreachable`` (nothing answered), ``blocked``
 (robots.txt or 403/429 on every page), ``empty`` (pages answered, no report candidate),
-``degraded`` (more than half the requests failed), else ``ok``.
+``unreadable`` (report candidates fetched, none readable), ``no_reports`` (candidates, none a
+report), ``degraded`` (more than half the requests failed), else ``ok``.
 """
 
 from __future__ import annotations
@@ -33,8 +34,13 @@ def health(c: dict[str, Any]) -> str:
     ok = c.get("status_2xx", 0) + c.get("status_304", 0)
     if responses and not ok and (c.get("status_403", 0) + c.get("status_429", 0)):
         return "blocked"
-    if responses and not (c.get("reports", 0) or c.get("candidates", 0) or c.get("unchanged_reports", 0)):
+    found = c.get("reports", 0) or c.get("unchanged_reports", 0) or c.get("resumed_reports", 0)
+    if responses and not (found or c.get("candidates", 0)):
         return "empty"
+    if c.get("candidates", 0) and not found:
+        # candidates fetched, none stored as a report: every one failed to read, or none was one
+        failed = any(p.get("kind") == "file" for p in c.get("problems") or [] if isinstance(p, dict))
+        return "unreadable" if failed or c.get("file_errors", 0) else "no_reports"
     if requests and c.get("errors", 0) * 2 > requests:
         return "degraded"
     return "ok"

@@ -102,6 +102,7 @@ HEALTH: dict[str, str] = {
     "empty": "栏目为空",
     "degraded": "错误较多",
     "no_reports": "未找到报告",
+    "unreadable": "候选报告均无法读取",
 }
 RUN_STATUSES: dict[str, str] = {"running": "进行中", "finished": "已完成", "failed": "失败", "interrupted": "已中断"}
 PUBLISHER_KINDS: dict[str, str] = {"government": "人民政府", "department": "政府部门", "township": "乡镇（街道）"}

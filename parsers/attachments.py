@@ -45,4 +45,24 @@ def extract(kind: str, data: bytes, source: str) -> Extracted:
         return out
     if kind in IMAGE_KINDS:
         return read_image(data, source)
+    if kind == "zip":
+        raise UnreadableDocument(source, _zip_verdict(data))
     raise UnsupportedDocument(source, f"format {kind!r} is not an attachment format")
+
+
+def _zip_verdict(data: bytes) -> str:
+    """Why a zip that is not a readable DOCX/XLSX is refused: the part names in its local headers tell
+    a damaged (e.g. truncated) Office file from an archive."""
+    import struct
+
+    names: list[str] = []
+    i = data.find(b"PK\x03\x04")
+    while i != -1 and len(names) < 50 and i + 30 <= len(data):
+        n = struct.unpack_from("<H", data, i + 26)[0]
+        names.append(data[i + 30:i + 30 + n].decode("utf-8", "replace"))
+        i = data.find(b"PK\x03\x04", i + 30 + n)
+    if any(n.startswith("word/") for n in names):
+        return "damaged DOCX (truncated or corrupt zip)"
+    if any(n.startswith("xl/") for n in names):
+        return "damaged XLSX (truncated or corrupt zip)"
+    return "a zip archive, not a report document (only DOCX/XLSX zips are read)"

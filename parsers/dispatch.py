@@ -64,7 +64,8 @@ def read_document(
         return _failed(source, url, f"no reader for this format ({exc})")
     except Exception as exc:  # a broken attachment must not stop a run
         log.debug("reading %s failed", source, exc_info=True)
-        return _failed(source, url, f"cannot read: {exc}")
+        why = getattr(exc, "why", None)  # UnreadableDocument: its message already names the source
+        return _failed(source, url, why or f"cannot read: {exc or type(exc).__name__}")
     try:
         report = map_extracted(ex, source, url=url, hints=hints)
     except Exception as exc:  # mapping bugs are reported per document, not raised

@@ -8,44 +8,84 @@ cell is repeated in every position it covers.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 
 from nianbao.parsers.blocks import Extracted, GridBlock, GridCell, TextBlock
 from nianbao.parsers.errors import UnreadableDocument
 from nianbao.parsers.layout_geom import fix_lookalikes, join_cjk
 
-MAX_UNZIPPED = 200 * 1024 * 1024  # all parts together, as declared in the zip directory
+MAX_UNZIPPED = 200 * 1024 * 1024  # all parts together, as actually inflated (declared sizes can lie)
+MAX_XML = 40 * 1024 * 1024  # the XML parts together (parsed into trees: ~10x in memory)
 MAX_RATIO = 200  # a part inflating more than this is a zip bomb, not a document
 MAX_TABLE_CELLS = 200_000
+_CHUNK = 1 << 20
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def check_zip(data: bytes, source: str) -> None:
-    """Refuse broken zips and decompression bombs before any XML is parsed."""
+def _inflate_count(data: bytes, info: zipfile.ZipInfo, limit: int) -> int:
+    """Bytes the part really inflates to (stops counting past ``limit``); trusts no declared size."""
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04":
+        raise ValueError(f"part {info.filename} has no local header")
+    n, e = struct.unpack_from("<HH", data, off + 26)
+    start = off + 30 + n + e
+    raw = data[start:start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        return len(raw)
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise ValueError(f"part {info.filename} uses compression method {info.compress_type}")
+    d = zlib.decompressobj(-15)
+    total, buf = 0, raw
+    while buf and total <= limit:
+        total += len(d.decompress(buf, _CHUNK))
+        buf = d.unconsumed_tail
+    return total
+
+
+def check_zip(data: bytes, source: str, kind: str = "Office") -> None:
+    """Refuse broken zips and decompression bombs before any XML is parsed.
+
+    Every part is inflated here in bounded chunks and what it really yields is counted: the
+    sizes in the zip directory are the sender's word and a bomb lies about them.
+    """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as e:
-        raise UnreadableDocument(source, f"broken Office file (not a readable zip: {e})") from e
-    total = 0
+        raise UnreadableDocument(source, f"damaged {kind} file (broken zip: {e})") from e
+    total = xml = 0
     for info in infos:
-        total += info.file_size
-        if info.file_size > 10 * 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise UnreadableDocument(source, f"zip bomb: part {info.filename} inflates {info.file_size} bytes")
+        try:
+            got = _inflate_count(data, info, MAX_UNZIPPED - total)
+        except (ValueError, OSError, zlib.error, struct.error) as e:
+            raise UnreadableDocument(source, f"damaged {kind} file ({e})") from e
+        if got > 10 * 1024 * 1024 and got > MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableDocument(source, f"zip bomb: part {info.filename} inflates to over {got:,} bytes "
+                                             f"from {info.compress_size:,}")
+        if got != info.file_size:
+            raise UnreadableDocument(source, f"damaged {kind} file: part {info.filename} declares "
+                                             f"{info.file_size:,} bytes but inflates to {got:,}")
+        total += got
         if total > MAX_UNZIPPED:
-            raise UnreadableDocument(source, f"Office file inflates beyond {MAX_UNZIPPED >> 20} MB")
+            raise UnreadableDocument(source, f"{kind} file inflates beyond {MAX_UNZIPPED >> 20} MB")
+        if info.filename.endswith((".xml", ".rels", ".vml")):
+            xml += got
+            if xml > MAX_XML:
+                raise UnreadableDocument(source, f"{kind} file's XML parts inflate beyond {MAX_XML >> 20} MB")
 
 
 def read_docx(data: bytes, source: str) -> Extracted:
     """Read a DOCX's bytes; raises :class:`UnreadableDocument` when it cannot be opened."""
     import docx
 
-    check_zip(data, source)
+    check_zip(data, source, "DOCX")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as e:  # KeyError, ValueError, lxml errors, PackageNotFoundError...
-        raise UnreadableDocument(source, f"broken DOCX ({type(e).__name__}: {e})"[:300]) from e
+        raise UnreadableDocument(source, f"damaged DOCX ({type(e).__name__}: {e})"[:300]) from e
     out = Extracted(read_by="docx")
     props = document.core_properties
     for key in ("title", "author", "subject"):

@@ -12,11 +12,18 @@ from lxml import etree
 
 from nianbao.parsers.blocks import GridBlock, GridCell
 
-__all__ = ["cell_text", "own_rows", "table_to_grid"]
+__all__ = ["MAX_GRID_CELLS", "GridTooLarge", "cell_text", "own_rows", "table_to_grid"]
 
 _BLOCKISH = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
 _MAX_SPAN = 200
+# a real annual-report table has a few hundred cells (the largest seen: ~3,000); a table whose
+# spans would lay out more positions than this is a span bomb (15 KB of HTML -> 2 GB of grid)
+MAX_GRID_CELLS = 200_000
+
+
+class GridTooLarge(ValueError):
+    """A table whose rowspan/colspan would lay out more than ``MAX_GRID_CELLS`` positions."""
 
 
 _TAGS: dict[str, str] = {}
@@ -86,9 +93,15 @@ def _span_value(raw: str | None) -> int:
     return max(1, min(int(raw), _MAX_SPAN))
 
 
-def table_to_grid(table) -> GridBlock:
-    """Lay ``table`` (an lxml element) out as a grid."""
+def _too_large(n: int, limit: int) -> GridTooLarge:
+    return GridTooLarge(f"HTML table too large: its rowspan/colspan lay out over {n:,} cells "
+                        f"(limit {limit}); not read")
+
+
+def table_to_grid(table, *, max_cells: int = MAX_GRID_CELLS) -> GridBlock:
+    """Lay ``table`` (an lxml element) out as a grid; raises :class:`GridTooLarge` past ``max_cells``."""
     grid: list[list[GridCell | None]] = []
+    laid = 0  # positions allocated so far (every list slot counts, filled or not)
     for r, tr in enumerate(own_rows(table)):
         if r == len(grid):
             grid.append([])
@@ -106,6 +119,9 @@ def table_to_grid(table) -> GridBlock:
             cs = 1 if cs_raw is None else _span_value(cs_raw)
             text = cell_text(td)
             if rs == 1 and cs == 1:
+                laid += 1 + max(0, c - n)
+                if laid > max_cells:
+                    raise _too_large(laid, max_cells)
                 if c == n:
                     row.append(GridCell(text))
                 else:
@@ -114,6 +130,9 @@ def table_to_grid(table) -> GridBlock:
                     row[c] = GridCell(text)
                 c += 1
                 continue
+            laid += rs * (cs + max(0, c - n))
+            if laid > max_cells:
+                raise _too_large(laid, max_cells)
             while len(grid) < r + rs:
                 grid.append([])
             for dr in range(rs):
@@ -124,6 +143,8 @@ def table_to_grid(table) -> GridBlock:
                     target[c + dc] = GridCell(text, span_origin=(dr == 0 and dc == 0))
             c += cs
     width = max((len(row) for row in grid), default=0)
+    if width * len(grid) > max_cells:  # padding every row to the widest one
+        raise _too_large(width * len(grid), max_cells)
     rows = []
     for row in grid:
         # drop rows that are entirely empty and never started a cell (trailing rowspans)

@@ -60,6 +60,9 @@ def engine():
     global _engine
     with _lock:
         if _engine is None:
+            # onnxruntime's telemetry (device id, event queue, lookups of mobile.events.data.microsoft.com)
+            # is only off when this is set before it is imported
+            os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
             from rapidocr import RapidOCR
 
             _engine = RapidOCR(

@@ -48,6 +48,20 @@ FAULT_KINDS = (
     "calendar", "session_ids", "robots", "charset", "huge_html", "gzip_bomb", "pdf_html", "pdf_truncated",
     "pdf_encrypted", "docx_bomb", "huge_image", "live_page",
 )  # fmt: skip
+# hostile servers (not in "all": ask for them by name or as "hostile"): redirects and attachments to
+# file:, ftp:, data: and internal addresses, a 50 MB robots.txt, a 200,000-link page, a portal listing
+# 200,000 report links over 50 list pages
+HOSTILE_KINDS = ("redirect_internal", "file_attachment", "huge_robots", "link_flood", "report_flood")
+INTERNAL_TARGETS = (
+    "file:///etc/passwd", "ftp://10.0.0.1/zwgk/index.html", "data:text/html,<a href=/x>x</a>",
+    "http://169.254.169.254/latest/meta-data/", "http://0xa9fea9fe/latest/meta-data/",
+    "http://2852039166/latest/meta-data/", "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+    "http://127.0.0.1:9/", "http://10.0.0.1/", "http://localhost:6379/",
+)  # fmt: skip
+HOSTILE_ATTACHMENTS = ("file:///etc/passwd.pdf", "ftp://10.0.0.1/ndbg.pdf", "http://169.254.169.254/ndbg.pdf")
+ROBOTS_BYTES = 50 * 1024 * 1024
+FLOOD_LINKS = 200_000
+FLOOD_PAGES = 50  # report_flood: list pages of FLOOD_LINKS // FLOOD_PAGES report links each
 
 SLOW_SECONDS = 2.0  # headers of a slow page come after this
 TRICKLE_CHUNK, TRICKLE_PAUSE = 1024, 0.03  # a trickling body: this many bytes, then a pause
@@ -443,6 +457,15 @@ class FaultyNetwork:
             return Response(200, gzip_bomb(), {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip"})
         if k in ("pdf_html", "pdf_truncated", "pdf_encrypted", "docx_bomb", "huge_image"):
             return self._hostile_file(f)
+        if k == "redirect_internal":
+            return Response(302, b"", {"Location": prm["targets"][key]})
+        if k == "huge_robots":
+            return StreamedResponse("huge", headers={"Content-Type": "text/plain"}, size=ROBOTS_BYTES, stop=self.stop)
+        if k == "link_flood":
+            links = "".join(f'<a href="/zwgk/lj/{i}.html">{i}</a>' for i in range(FLOOD_LINKS))
+            return Response(200, f"<html><head><title>网站地图</title></head><body>{links}</body></html>".encode(), html)
+        if k == "report_flood":
+            return Response(200, self._report_flood(f, key).encode("utf-8"), html)
         return None  # live_page, charset, session_ids, robots: answered by respond()
 
     def _delegate(self, url: str, mode: str, delay: float = 0.0) -> StreamedResponse | None:
@@ -468,6 +491,18 @@ class FaultyNetwork:
             return Response(200, docx_bomb(), {
                 "Content-Type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"})
         return Response(200, huge_png(), {"Content-Type": "image/png"})
+
+    def _report_flood(self, f: Fault, key: str) -> str:
+        """One of FLOOD_PAGES list pages, each of FLOOD_LINKS // FLOOD_PAGES report-looking links."""
+        pages = f.params["answer_at"]
+        n = pages.index(next(u for u in pages if canonical(u) == key))
+        per = FLOOD_LINKS // FLOOD_PAGES
+        base = f.url.rsplit("/", 1)[0]
+        rows = "".join(f'<li><a href="{base}/t{n * per + i}.html">{2000 + i % 25}年度政府信息公开工作年度报告</a>'
+                       f"<span>2024-01-{1 + i % 28:02d}</span></li>" for i in range(per))
+        pager = f'<a href="{pages[n + 1]}">下一页</a>' if n + 1 < len(pages) else ""
+        return ('<html><head><meta charset="utf-8"><title>政府信息公开年度报告</title>'
+                f'<meta name="ColumnName" content="政府信息公开年度报告"></head><body><ul>{rows}</ul>{pager}</body></html>')
 
     def _calendar(self, f: Fault, url: str) -> str:
         q = parse_qs(urlsplit(url).query)
@@ -501,9 +536,12 @@ def parse_kinds(faults: str | list[str] | tuple[str, ...] | None) -> list[str]:
         faults = [k.strip() for k in faults.split(",") if k.strip()]
     if "all" in faults:
         return list(FAULT_KINDS)
-    bad = [k for k in faults if k not in FAULT_KINDS]
+    if "hostile" in faults:
+        faults = [k for k in faults if k != "hostile"] + list(HOSTILE_KINDS)
+    bad = [k for k in faults if k not in FAULT_KINDS + HOSTILE_KINDS]
     if bad:
-        raise ValueError(f"unknown fault kinds: {', '.join(bad)} (known: {', '.join(FAULT_KINDS)})")
+        raise ValueError(f"unknown fault kinds: {', '.join(bad)} "
+                         f"(known: {', '.join(FAULT_KINDS + HOSTILE_KINDS)}, hostile)")
     return list(dict.fromkeys(faults))
 
 
@@ -631,6 +669,31 @@ def plan_faults(net: Network, kinds: list[str], seed: int) -> list[Fault]:
             out.append(attachment(kind, p, "png", "年度报告数据表"))
         elif kind == "live_page":
             out.append(on_report(kind, p, "no_change"))
+        elif kind == "redirect_internal":  # nav links and a report link, each redirected somewhere internal
+            links, targets = [], {}
+            for j, target in enumerate(INTERNAL_TARGETS):
+                url = f"http://{p.host}/zwgk/zt{j}/index.html" if j % 2 else f"http://{p.host}/zwgk/ndbg/jump{j}.html"
+                text = f"政务公开专题{j}" if j % 2 else f"{2015 + j}年政府信息公开工作年度报告"
+                links.append(f'<a href="{url}">{text}</a>')
+                targets[canonical(url)] = target
+            out.append(Fault(kind, canonical(p.entry), p.entry, "refused",
+                             {"inject": [(p.entry, " ".join(links))], "answer_at": list(targets), "targets": targets}))
+        elif kind == "file_attachment":
+            r = report_page(p)
+            links = " ".join(f'<a href="{u}">年度报告附件{j}.pdf</a>' for j, u in enumerate(HOSTILE_ATTACHMENTS))
+            out.append(Fault(kind, r.url, site_of(r), "refused",
+                             {"inject": [(r.url, f'<div class="attachments">附件：{links}</div>')],
+                              "agency": r.agency, "year": r.year, "page": r.url}))
+        elif kind == "huge_robots":
+            out.append(Fault(kind, f"http://{p.host}/robots.txt", p.entry, "bounded"))
+        elif kind == "link_flood":
+            out.append(nav(p, kind, "/zwgk/wzdt/index.html", "政务公开网站地图", "bounded"))
+        elif kind == "report_flood":
+            col = f"http://{p.host}/zwgk/ndbgk/index.html"
+            f = Fault(kind, canonical(col), p.entry, "bounded",
+                      {"inject": [(p.entry, f'<a href="{col}">政府信息公开年度报告</a>')],
+                       "answer_at": [col] + [col.replace("index.html", f"index_{n}.html") for n in range(1, FLOOD_PAGES)]})
+            out.append(f)
     return out
 
 

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import socket
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -26,6 +27,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024
     network: Network
+    hosts: Counter  # every host a client asked for (plain requests and CONNECT): who the crawler talks to
 
     def handle_error(self, request, client_address) -> None:  # noqa: ANN001
         log.debug("connection error from %s", client_address, exc_info=True)
@@ -63,6 +65,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)  # POST bodies are read and ignored
         url = self._target()
+        self.server.hosts[(urlsplit(url).hostname or "?").lower()] += 1  # type: ignore[attr-defined]
         network: Network = self.server.network  # type: ignore[attr-defined]
         try:
             resp = network.respond(self.command, url, dict(self.headers.items()))
@@ -90,6 +93,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def do_CONNECT(self) -> None:  # noqa: N802
+        self.server.hosts[self.path.rsplit(":", 1)[0].strip("[]").lower()] += 1  # type: ignore[attr-defined]
         self.close_connection = True
         self._send(405, b"CONNECT (https) is not supported by the sandbox proxy; use http://",
                    {"Content-Type": "text/plain"})
@@ -102,8 +106,14 @@ class ProxyServer:
         self.network = network
         self.httpd = _Server((host, port), ProxyHandler)
         self.httpd.network = network
+        self.httpd.hosts = Counter()
         self.httpd.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.thread: threading.Thread | None = None
+
+    @property
+    def hosts(self) -> Counter:
+        """Requests per host name seen so far (including CONNECT tunnels asked for)."""
+        return self.httpd.hosts
 
     @property
     def port(self) -> int:

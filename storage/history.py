@@ -96,7 +96,8 @@ class StoreHistory:
             + " AND d.removed_at IS NOT NULL"
         )
         out = [Removal(self._stored(r), "gone", r["last_status"], r["removed_at"]) for r in gone]
-        # not fetched by the latest finished crawl that fetched anything from the document's site
+        # not fetched by the latest finished crawl that fetched anything from the document's site, nor by
+        # the killed runs it resumed (a resumed crawl skips the reports they stored)
         unlisted = self.store.query(
             """WITH last AS (
                    SELECT d.site, MAX(f.run_id) AS run_id FROM fetches f JOIN documents d ON d.id = f.document_id
@@ -104,10 +105,11 @@ class StoreHistory:
                    WHERE ru.kind = 'crawl' AND ru.status = 'finished' AND d.site IS NOT NULL GROUP BY d.site)
                SELECT r.id, r.agency, r.year, r.first_seen, d.url, v.fetched_at, d.last_seen FROM reports r
                JOIN documents d ON d.id = r.document_id LEFT JOIN document_versions v ON v.id = r.version_id
-               JOIN last ON last.site = d.site
+               JOIN last ON last.site = d.site JOIN runs lr ON lr.id = last.run_id
                WHERE r.current = 1 AND r.is_report = 1 AND r.agency IS NOT NULL AND r.year IS NOT NULL
                  AND d.removed_at IS NULL
-                 AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.document_id = d.id AND f.run_id = last.run_id)
+                 AND NOT EXISTS (SELECT 1 FROM fetches f WHERE f.document_id = d.id AND (f.run_id = last.run_id
+                     OR f.run_id IN (SELECT value FROM json_each(COALESCE(lr.params, '{}'), '$.resumes'))))
                  AND EXISTS (SELECT 1 FROM fetches f WHERE f.document_id = d.id AND f.run_id < last.run_id)"""
         )
         out += [Removal(self._stored(r), "unlisted", None, r["last_seen"]) for r in unlisted]

@@ -175,6 +175,7 @@ class Store:
         self.files_dir: Path | None = None if self.memory else Path(self.path + ".files")
         self._lock = threading.RLock()
         self._savepoints = itertools.count()
+        self._new_blobs: list[tuple[str, Path]] = []  # files written in the open transaction (sha, path)
 
     # -- plumbing ---------------------------------------------------------
 
@@ -209,8 +210,22 @@ class Store:
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                self._drop_orphan_blobs()
                 raise
             self.conn.execute("COMMIT")
+            self._drop_orphan_blobs()
+
+    def _drop_orphan_blobs(self) -> None:
+        """Remove blob files this transaction wrote whose row did not survive it (rolled back)."""
+        written, self._new_blobs = self._new_blobs, []
+        for sha, path in written:
+            try:
+                kept = self.conn.execute("SELECT 1 FROM blobs WHERE sha256 = ?", (sha,)).fetchone()
+            except sqlite3.Error:
+                kept = None
+            if kept is None:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         """Rows of a SELECT as dicts."""
@@ -337,6 +352,7 @@ class Store:
                     with os.fdopen(fd, "wb") as fh:
                         fh.write(body)
                     os.replace(tmp, target)
+                    self._new_blobs.append((sha256, target))
                 except BaseException:
                     with contextlib.suppress(OSError):
                         os.unlink(tmp)

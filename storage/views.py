@@ -269,7 +269,7 @@ def set_reviews(
 
 HEALTH_LABELS = labels.HEALTH
 # Site health that needs an officer's attention (the workbench marks these rows).
-BAD_HEALTH = ("unreachable", "blocked", "empty", "degraded", "no_reports")
+BAD_HEALTH = ("unreachable", "blocked", "empty", "degraded", "no_reports", "unreadable")
 
 
 def _seconds(a: str | None, b: str | None) -> float | None:

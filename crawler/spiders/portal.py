@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +63,9 @@ class PortalSpider(scrapy.Spider):
         self.budgets: list[disc.Budget] = []
         self.problems: list[str] = []
         self.journal: Journal | None = None
+        self.resumed_skips: Counter[int] = Counter()  # per portal: finished reports listed again on resume
+        self.caps: dict[int, Counter[str]] = {}  # per portal: which bound was reached how often (health report)
+        self.max_links, self.max_page_reports, self.max_attachments = 5000, 500, 20
         self.errors: dict[int, list[dict[str, str]]] = {}  # reliability: per-portal failures with their URL
         self.page_maxsize = 0
         self.frontier_max = 0  # NIANBAO_FRONTIER_MAX (see _frontier_room)
@@ -97,6 +101,9 @@ class PortalSpider(scrapy.Spider):
         for b in spider.budgets:  # reliability: link traps
             b.max_per_pattern = s.getint("NIANBAO_MAX_PATTERN_PAGES", 25)
         spider.page_maxsize = s.getint("NIANBAO_PAGE_MAXSIZE", 8 * 1024 * 1024)
+        spider.max_links = s.getint("NIANBAO_MAX_LINKS_PER_PAGE", 5000)
+        spider.max_page_reports = s.getint("NIANBAO_MAX_REPORTS_PER_PAGE", 500)
+        spider.max_attachments = s.getint("NIANBAO_MAX_ATTACHMENTS", 20)
         spider.cms_hints = s.getbool("NIANBAO_CMS_HINTS", True)
         spider.render_left = [s.getint("NIANBAO_RENDER_BUDGET", 8)] * len(spider.portals)
         spider.clicks_left = [s.getint("NIANBAO_CLICK_BUDGET", 12)] * len(spider.portals)
@@ -107,6 +114,21 @@ class PortalSpider(scrapy.Spider):
         for p in spider.problems:
             log.warning(p)
         return spider
+
+    def capped(self, portal: int, what: str, url: str) -> None:
+        """A bound was reached (links per page, reports per page or portal, files per report): counted
+        per portal for the run's health report, logged once per kind and portal."""
+        got = self.caps.setdefault(portal, Counter())
+        if not got[what]:
+            log.warning("已达上限（%s），其余不再处理：%s", what, url[:200])
+        got[what] += 1
+        self.crawler.stats.inc_value(f"nianbao/capped/{what}")
+
+    def _parse(self, response: Response) -> Page:
+        page = parse_page(response.body, response.url, encoding=response.encoding, max_links=self.max_links)
+        if page.links_dropped:
+            self.capped(response.meta["nb_portal"], "links_per_page", response.url)
+        return page
 
     def portal_of(self, response_or_request) -> Portal:
         return self.portals[response_or_request.meta["nb_portal"]]
@@ -186,7 +208,7 @@ class PortalSpider(scrapy.Spider):
             if response.meta.get("nb_kind") == "data":
                 yield from self._follow_data(response, disc.links_from_xml_text(response.body, response.url))
             return
-        page = parse_page(response.body, response.url, encoding=response.encoding)
+        page = self._parse(response)
         yield from self._navigate(response, page, depth)
 
     def trail(self, i: int) -> Trail:
@@ -274,6 +296,10 @@ class PortalSpider(scrapy.Spider):
             self.trail(portal_idx).candidate(ls.score, ls.kind, link.text, link.url)
             if ls.kind == disc.REPORT:
                 counts["reports"] += 1
+                if self.max_page_reports and counts["reports"] > self.max_page_reports:
+                    if counts["reports"] == self.max_page_reports + 1:
+                        self.capped(portal_idx, "reports_per_page", response.url)
+                    continue
                 req = self._report_request(response, link.url, link.text, link.list_date, depth + 1)
                 if req is not None:
                     yield req
@@ -362,7 +388,7 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"nianbao/pages/{i}")
         if not is_html_response(response):
             return
-        page = parse_page(response.body, response.url, encoding=response.encoding)
+        page = self._parse(response)
         extra: list[Link] = []
         if found is not None:
             self.trail(i).clicks += found.clicks
@@ -451,9 +477,13 @@ class PortalSpider(scrapy.Spider):
         url = disc.clean_url(url)  # reliability: one request per report, whatever session id it carries
         if self.journal is not None and self.journal.done(url):
             self.crawler.stats.inc_value("nianbao/resumed_skips")
+            self.resumed_skips[response.meta["nb_portal"]] += 1  # listed here, stored by the killed run
             return None
         budget = self.budgets[response.meta["nb_portal"]]
         if not budget.allows(depth, disc.REPORT):
+            if budget.max_reports and budget.reports == budget.max_reports:
+                budget.reports += 1  # counted once: the health report says the cap was reached
+                self.capped(response.meta["nb_portal"], "reports_per_portal", url)
             return None
         budget.reports += 1
         year = disc.find_year(text) or 0
@@ -497,7 +527,7 @@ class PortalSpider(scrapy.Spider):
         )
         attachments: list[tuple[str, str]] = []
         if is_html_response(response):
-            page = parse_page(response.body, response.url, encoding=response.encoding)
+            page = self._parse(response)
             item.title = page.title
             depth = response.meta.get("nb_depth", 0)
             for link in page.links:
@@ -514,6 +544,9 @@ class PortalSpider(scrapy.Spider):
                         yield self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
         seen = {item.documents[0].url}
         attachments = [(u, t) for u, t in dict(attachments).items() if not (u in seen or seen.add(u))]
+        if self.max_attachments and len(attachments) > self.max_attachments:
+            self.capped(portal_idx, "attachments_per_report", response.url)
+            attachments = attachments[: self.max_attachments]
         yield from self._next_attachment(response, item, attachments)
 
     def _next_attachment(self, response: Response, item: ReportItem, rest: list[tuple[str, str]]):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from nianbao.inputs import InputRefused, read_input, shown
 from nianbao.layouts import APPEAL_GROUPS, APPLICATION_ROWS, DISCLOSURE_COLUMNS, DISCLOSURE_ROWS
 from nianbao.model import Report
 from nianbao.parsers.dispatch import read_document
@@ -82,9 +83,10 @@ def parse(paths: tuple[str, ...], as_json: bool) -> None:
     for path in paths:
         p = Path(path)
         try:
-            data = p.read_bytes()
+            data = read_input(p)
         except OSError as exc:
-            click.echo(f"错误：无法读取文件 {path}：{exc.strerror or exc}", err=True)
+            why = exc.reason if isinstance(exc, InputRefused) else f"无法读取：{exc.strerror or exc}"
+            click.echo(f"错误：{shown(path)}：{why}", err=True)
             report = Report(source=path, is_report=False)
             report.errors.append(f"{path}: cannot open ({exc.strerror or exc})")
             out.append(report)
@@ -92,7 +94,7 @@ def parse(paths: tuple[str, ...], as_json: bool) -> None:
         report = read_document(data, path)
         if report.errors:
             for e in report.errors:
-                click.echo(f"错误：{e}", err=True)
+                click.echo(f"错误：{shown(e)}", err=True)
         else:
             readable += 1
         audit_report(report)

@@ -15,6 +15,7 @@ from nianbao.cli import parse_settings
 from nianbao.storage import exports
 from nianbao.storage.exports import COLUMNS, export_noncompliant, write_csv, write_json, write_xlsx
 from nianbao.storage.store import Store
+from nianbao.inputs import InputRefused, read_input, shown
 
 DEFAULT_DB = "nianbao.db"
 _db_option = click.option(
@@ -27,19 +28,16 @@ _db_option = click.option(
 )
 
 
-def _expand(paths: tuple[str, ...]) -> list[Path]:
-    """Files as given; directories expanded to their files (recursively, sorted, hidden skipped)."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(
-                f
-                for f in sorted(p.rglob("*"))
-                if f.is_file() and not any(part.startswith(".") for part in f.parts)
-            )
-        else:
-            out.append(p)
-    return out
+def _expand(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
+    """(file, the folder it was found in) for files as given and folders walked (sorted, hidden skipped)."""
+    from nianbao.inputs import walk
+
+    return list(walk(paths))
+
+
+def _errors_without(source: str, errors: list[str]) -> str:
+    """A report's errors for a line that already names the file (each error starts with it)."""
+    return "；".join(e[len(source) + 2:] if e.startswith(source + ": ") else e for e in errors)
 
 
 READ_BY = {"text": "文本", "html": "网页", "pdf": "PDF", "docx": "Word", "xlsx": "Excel", "ocr": "OCR"}
@@ -48,14 +46,14 @@ READ_BY = {"text": "文本", "html": "网页", "pdf": "PDF", "docx": "Word", "xl
 def _summary(path: Path, report) -> str:
     """One Chinese line describing what was stored."""
     if not report.is_report:
-        return f"✓ {path}：不是政府信息公开工作年度报告（已记录）"
+        return f"✓ {shown(path)}：不是政府信息公开工作年度报告（已记录）"
     sev = Counter(f.severity for f in report.findings)
     who = report.agency or "未识别机构"
     year = f"{report.year}年度" if report.year else "年度未知"
     layout = f"{report.layout}版式" if report.layout else "版式未知"
     published = f"，发布于{report.published.isoformat()}" if report.published else ""
     return (
-        f"✓ {path}：{who} {year}（{layout}，{READ_BY.get(report.read_by, report.read_by)}读取{published}），"
+        f"✓ {shown(path)}：{who} {year}（{layout}，{READ_BY.get(report.read_by, report.read_by)}读取{published}），"
         f"{len(report.findings)} 项问题（错误 {sev['error']}，警告 {sev['warning']}，提示 {sev['info']}）"
     )
 
@@ -101,23 +99,28 @@ def ingest(
     started = time.perf_counter()
     with Store(db_path) as store:
         run_id = store.start_run("ingest", {"paths": list(paths), "agency": agency})
-        for path in files:
+        for path, root in files:
             try:
-                body = path.read_bytes()
+                body = read_input(path, root)
+            except InputRefused as exc:
+                failed += 1
+                click.echo(f"✗ {shown(path)}：{exc.reason}", err=True)
+                continue
             except OSError as exc:
                 failed += 1
-                click.echo(f"✗ 无法读取 {path}：{exc.strerror or exc}", err=True)
+                click.echo(f"✗ 无法读取 {shown(path)}：{exc.strerror or exc}", err=True)
                 continue
             try:
                 _, report = intake.ingest_bytes(store, body, str(path), url=url, hints=hints, level=level,
                                                 region=region, run_id=run_id, settings=given)  # fmt: skip
             except Exception as exc:  # noqa: BLE001 - one bad file must not stop the batch
                 failed += 1
-                click.echo(f"✗ 无法读取 {path}：{type(exc).__name__}: {exc}", err=True)
+                click.echo(f"✗ 无法读取 {shown(path)}：{type(exc).__name__}: {shown(str(exc))}", err=True)
                 continue
             if report.errors:
                 failed += 1
-                click.echo(f"✗ 无法读取 {path}：{'；'.join(report.errors)}（已记录）", err=True)
+                why = shown(_errors_without(str(path), report.errors))
+                click.echo(f"✗ 无法读取 {shown(path)}：{why}（已记录）", err=True)
                 continue
             ok += 1
             findings += len(report.findings)
