@@ -15,12 +15,13 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from nianbao.crawler.discovery import site_base
+
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media", "stylesheet"})
 CROSS_SITE_ALLOWED = frozenset({"document", "script", "xhr", "fetch"})
 
 
 def _site(host: str) -> str:
-    from nianbao.crawler.discovery import site_base
 
     return site_base(host.lower())
 

@@ -9,8 +9,8 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-from nianbao.crawler.demo import proxy_env
 
+from nianbao.crawler.demo import proxy_env
 from tests.test_crawl_challenge import CHALLENGE, COOKIE, HOST, Gateway
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from nianbao.crawler.guard import ip_literal, refusal
 from nianbao.monitor.sitestats import health
 

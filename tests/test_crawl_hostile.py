@@ -17,6 +17,7 @@ import sys
 import time
 
 import pytest
+
 from nianbao.crawler.demo import proxy_env
 from nianbao.sandbox.faults import HOSTILE_ATTACHMENTS, INTERNAL_TARGETS, generate
 from nianbao.sandbox.server import running

@@ -4,6 +4,7 @@ sandbox proxy makes no request for any other host (no sign-in, component or vari
 from __future__ import annotations
 
 import pytest
+
 from nianbao.crawler.demo import crawl_subprocess
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import ProxyServer

@@ -12,10 +12,10 @@ import click
 
 from nianbao import intake
 from nianbao.cli import parse_settings
+from nianbao.inputs import InputRefused, read_input, shown, walk
 from nianbao.storage import exports
 from nianbao.storage.exports import COLUMNS, export_noncompliant, write_csv, write_json, write_xlsx
 from nianbao.storage.store import Store
-from nianbao.inputs import InputRefused, read_input, shown
 
 DEFAULT_DB = "nianbao.db"
 _db_option = click.option(
@@ -30,7 +30,6 @@ _db_option = click.option(
 
 def _expand(paths: tuple[str, ...]) -> list[tuple[Path, Path | None]]:
     """(file, the folder it was found in) for files as given and folders walked (sorted, hidden skipped)."""
-    from nianbao.inputs import walk
 
     return list(walk(paths))
 
