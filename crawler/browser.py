@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from nianbao.crawler.discovery import site_base
 
@@ -61,12 +61,12 @@ CANDIDATES_JS = r"""
   const [nextRe, topicRe, limit] = [new RegExp(args.next), new RegExp(args.topic), args.limit];
   const seen = new Set(); const out = [];
   const els = document.querySelectorAll(
-    '[onclick], a[href^="javascript"], a:not([href]), button, [role="button"], [role="tab"], li[class*="page"], span[class*="page"]');
+    '[onclick], a[href^="javascript"], a[href^="#"], a:not([href]), button, [role="button"], [role="tab"], li[class*="page"], span[class*="page"]');
   for (const el of els) {
     const text = (el.innerText || el.value || el.title || '').replace(/\s+/g, ' ').trim();
     if (!text || text.length > 40 || seen.has(text)) continue;
     const href = (el.getAttribute('href') || '').trim();
-    if (href && !href.startsWith('javascript') && href !== '#') continue;  // a plain link: read without a click
+    if (href && !href.startsWith('javascript') && !href.startsWith('#')) continue;  // a plain link: read, not clicked
     const next = nextRe.test(text), topic = topicRe.test(text);
     if (!next && !topic) continue;
     seen.add(text);
@@ -155,23 +155,41 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
         args = {"next": NEXT_PAGE, "topic": TOPIC, "limit": max_clicks}
         candidates = await page.evaluate(CANDIDATES_JS, args) if max_clicks > 0 else []
         for c in candidates[:max_clicks]:
-            if time.monotonic() - start > seconds:
-                found.out_of_time = True
+            if time.monotonic() - start > seconds or found.clicks >= max_clicks:
+                found.out_of_time = time.monotonic() - start > seconds
                 break
-            found.clicks += 1
-            try:
-                async with page.expect_navigation(timeout=settle_ms * 3):
-                    await page.click(f"[data-nb-click='{c['i']}']", timeout=1000, no_wait_after=True)
-            except PlaywrightTimeout:  # no navigation: the page changed in place (a pager, a tab)
-                await page.wait_for_timeout(settle_ms)
+            # a "next page" is followed page after page (a pager wired by script); anything else once
+            for _ in range(max_clicks if c["next"] else 1):
+                if found.clicks >= max_clicks or time.monotonic() - start > seconds:
+                    break
+                found.clicks += 1
+                before = page.url
+                try:
+                    async with page.expect_navigation(timeout=settle_ms * 3):
+                        await page.click(f"[data-nb-click='{c['i']}']", timeout=1000, no_wait_after=True)
+                except PlaywrightTimeout:  # no navigation: the page changed in place (a pager, a tab)
+                    await page.wait_for_timeout(settle_ms)
+                    found.anchors.extend(await _anchors(page))
+                    if not c["next"]:
+                        break
+                    continue
+                except Exception:  # noqa: BLE001 - the element went away, a dialog...
+                    break
+                if page.url == before:
+                    break
+                if urldefrag(page.url)[0] == urldefrag(before)[0]:  # a route inside the page (#/…): it re-renders
+                    await page.wait_for_timeout(settle_ms)
+                    found.anchors.extend(await _anchors(page))
+                    break
+                found.navigations.append((page.url, c["text"]))
+                if not c["next"]:
+                    break
                 found.anchors.extend(await _anchors(page))
-            except Exception:  # noqa: BLE001 - the element went away, a dialog...
-                continue
-            else:
-                if page.url != home:
-                    found.navigations.append((page.url, c["text"]))
-                    await page.goto(home, wait_until="networkidle")
-                    await page.evaluate(CANDIDATES_JS, args)  # the marks went with the old document
+                marked = await page.evaluate(CANDIDATES_JS, args)  # the same pager on the next page
+                same = [m for m in marked if m["text"] == c["text"]]
+                if not same:
+                    break
+                c = {**c, "i": same[0]["i"]}
             for p in popups:
                 try:
                     await p.wait_for_load_state("domcontentloaded", timeout=2000)
@@ -179,6 +197,9 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
                 finally:
                     await p.close()
             popups.clear()
+            if page.url != home:
+                await page.goto(home, wait_until="networkidle")
+                await page.evaluate(CANDIDATES_JS, args)  # the marks went with the old document
         if pending:
             await asyncio.wait(pending, timeout=2)
     finally:

@@ -118,7 +118,7 @@ def is_candidate_report(text: str, url: str = "", title: str = "") -> bool:
         return False
     if kw.REPORT_TITLE.search(t):
         return True
-    if kw.REPORT_LOOSE.search(t) and _column_page(title, "", url):
+    if (kw.REPORT_LOOSE.search(t) or kw.REPORT_YEAR_ONLY.fullmatch(t)) and _column_page(title, "", url):
         return True
     return False
 

@@ -74,7 +74,7 @@ def script_links(scripts: str, base: str) -> list[Link]:
     for m in _HTML_IN_SCRIPT.finditer(text):  # markup written by script (document.write, innerHTML +=)
         absu = urldefrag(urljoin(base, m.group(1)))[0]
         label = re.sub(r"<[^>]+>|\s+", " ", m.group(2)).strip()
-        if label and absu not in seen and not m.group(1).startswith("javascript:"):
+        if label and absu not in seen and not m.group(1).startswith(("javascript:", "#")):
             seen.add(absu)
             lo, hi = _record_bounds(text, m.start(), m.end())
             d = list_date(text[lo:hi], label)

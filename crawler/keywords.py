@@ -44,6 +44,8 @@ REPORT_TITLE = re.compile(
     rf"({YEAR})\s*年?度?.{{0,40}}?(政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
 )
 REPORT_LOOSE = re.compile(rf"({YEAR})\s*年?度?.{{0,30}}?(年度报告|年报)")
+# On a report column, a terse entry that is only a year (「2023年度」, 「2023年」, 「2023」).
+REPORT_YEAR_ONLY = re.compile(rf"(?:第\s*)?({YEAR})\s*(?:年度?)?(?:报告)?")
 
 # Decoys: things that look like reports but are not.
 DECOY_WORDS = (  # never a report, whatever else the title says
@@ -77,13 +79,14 @@ SOFT_DECOY_WORDS = (  # a report only when the title also says 信息公开
     "决算",
     "预算",
     "社会责任",
+    "法治政府建设",
 )
 # Decoy words that are harmless when they are a column name rather than a document title.
 NAVIGATION_OK_DECOYS = ("指南", "目录")
 
 # Pagination.
 PAGER_WORDS = ("下一页", "下页", "尾页", "末页", "后页", ">", "»", "››", ">>")
-PAGER_URL = re.compile(r"(?:index|list|default)_(\d+)\.s?html?$|[?&](?:page|pageNo|pageIndex|curPage|p)=\d+", re.I)
+PAGER_URL = re.compile(r"(?:index|list|default)_(\d+)\.s?html?$|[?&](?:\w*page\w*|pn|pg|p)=\d+", re.I)
 TRS_PAGER = re.compile(
     r"createPageHTML\(\s*['\"]?(\w+)['\"]?\s*,\s*['\"]?(\w+)['\"]?\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )

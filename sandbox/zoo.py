@@ -262,7 +262,8 @@ class Zoo:
         path = "/" + path.split("#")[0]
         if host not in self._hosts:
             return None
-        hit = self._hosts[host].pages[host].get(path)
+        pages = self._hosts[host].pages[host]
+        hit = pages.get(path) or pages.get(path.split("?")[0])  # an API ignores the parameters it does not know
         if hit is None:
             return Response(404, b"<html><body>404</body></html>", {"Content-Type": "text/html; charset=utf-8"})
         ctype, body = hit

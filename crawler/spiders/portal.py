@@ -312,15 +312,15 @@ class PortalSpider(scrapy.Spider):
             elif link.how == "frame" and disc.is_followable_url(link.url) and ls.kind != disc.DECOY \
                     and budget.allows(depth + 1, disc.COLUMN):
                 # an embedded document is part of the page: always looked at (it is where lists often live)
-                counts["follow"] += 1
                 req = self._page_request(response, link.url, max(ls.score, disc.BASE_SCORES[disc.PATH]), depth + 1,
                                          "frame")
                 if req is not None:
+                    counts["follow"] += 1
                     yield req
             elif ls.follow and disc.is_followable_url(link.url) and budget.allows(depth + 1, ls.kind):
-                counts["follow"] += 1
                 req = self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
                 if req is not None:
+                    counts["follow"] += 1
                     yield req
 
     def extra_links(self, page: Page, response: Response) -> Iterable:
