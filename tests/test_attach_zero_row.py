@@ -7,7 +7,7 @@ import pytest
 
 from nianbao.parsers import read
 from nianbao.parsers.blocks import GridBlock
-from nianbao.parsers.pdf import _is_real_table
+from nianbao.parsers.layout_geom import is_real_table as _is_real_table
 from nianbao.rules.registry import audit
 from nianbao.sandbox.network import generate
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from nianbao.intake import ingest_bytes
+from nianbao.storage.store import Store
+
 REPORT = ("<html><head><title>测试县人民政府2023年政府信息公开工作年度报告</title></head>"
           "<body><p>测试县人民政府2023年政府信息公开工作年度报告</p></body></html>")
 
@@ -84,13 +87,12 @@ def test_oversized_file_refused_before_reading(folder, tmp_path):
 def test_failed_ingest_leaves_no_orphan_blob(tmp_path):
     import sqlite3
 
-    from nianbao.storage.store import Store
 
     db = tmp_path / "n.db"
     with Store(db) as store:  # a write that fails after the bytes are on disk (as a full disk would)
         store.conn.execute("CREATE TRIGGER fail BEFORE INSERT ON reports BEGIN SELECT RAISE(ABORT, 'disk full'); END")
         with pytest.raises(sqlite3.IntegrityError):
-            store.ingest_bytes(REPORT.encode(), "ok.html")
+            ingest_bytes(store, REPORT.encode(), "ok.html")
         assert store.one("SELECT COUNT(*) AS n FROM blobs")["n"] == 0
     blobs = Path(str(db) + ".files")
     assert not [p for p in blobs.rglob("*") if p.is_file()] if blobs.exists() else True

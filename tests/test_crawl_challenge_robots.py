@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from nianbao.crawler.demo import proxy_env
+from nianbao.sandbox.demo import proxy_env
+from nianbao.storage import exports
 from tests.test_crawl_challenge import CHALLENGE, COOKIE, HOST, Gateway
 
 
@@ -55,4 +56,4 @@ def test_challenged_robots_txt_logs_no_error(gateway, tmp_path):
     assert "Traceback" not in done.stderr and " ERROR" not in done.stderr and "[ERROR]" not in done.stderr, \
         done.stderr[-3000:]
     with Store(db) as store:
-        assert sorted(r["year"] for r in store.export_reports()) == [2022, 2023]
+        assert sorted(r["year"] for r in exports.export_reports(store)) == [2022, 2023]

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from nianbao.crawler.demo import proxy_env
+from nianbao.sandbox.demo import proxy_env
 from nianbao.sandbox.faults import HOSTILE_ATTACHMENTS, INTERNAL_TARGETS, generate
 from nianbao.sandbox.server import running
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.crawler.demo import proxy_env
+from nianbao.sandbox.demo import proxy_env
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import running
 from tests.test_reliability_resume import snapshot

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nianbao.crawler.demo import crawl_subprocess
+from nianbao.sandbox.demo import crawl_subprocess
 from nianbao.sandbox.network import generate
 from nianbao.sandbox.server import ProxyServer
 
