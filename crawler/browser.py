@@ -120,6 +120,15 @@ async def _anchors(page) -> list[tuple[str, str, str]]:
     return out
 
 
+async def _settle(page, ms: int) -> None:
+    """Let what an action started finish: a short pause, then until the network is quiet (bounded)."""
+    await page.wait_for_timeout(ms // 3)
+    try:
+        await page.wait_for_load_state("networkidle", timeout=ms * 4)
+    except Exception:  # noqa: BLE001 - a page that never goes quiet (polling, sockets): go on
+        return
+
+
 async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600) -> Exploration:
     """Explore a loaded Playwright ``page`` within ``max_clicks`` clicks and ``seconds``."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -148,7 +157,7 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
     try:
         found.early_xhr = list(await page.evaluate(EARLY_XHR_JS))
         await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy lists
-        await page.wait_for_timeout(settle_ms)
+        await _settle(page, settle_ms)
         found.frames = [f.url for f in page.frames[1:] if f.url.startswith("http")]
         found.anchors = await _anchors(page)
         home = page.url
@@ -168,7 +177,7 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
                     async with page.expect_navigation(timeout=settle_ms * 3):
                         await page.click(f"[data-nb-click='{c['i']}']", timeout=1000, no_wait_after=True)
                 except PlaywrightTimeout:  # no navigation: the page changed in place (a pager, a tab)
-                    await page.wait_for_timeout(settle_ms)
+                    await _settle(page, settle_ms)
                     found.anchors.extend(await _anchors(page))
                     if not c["next"]:
                         break
@@ -178,7 +187,7 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
                 if page.url == before:
                     break
                 if urldefrag(page.url)[0] == urldefrag(before)[0]:  # a route inside the page (#/…): it re-renders
-                    await page.wait_for_timeout(settle_ms)
+                    await _settle(page, settle_ms)
                     found.anchors.extend(await _anchors(page))
                     break
                 found.navigations.append((page.url, c["text"]))

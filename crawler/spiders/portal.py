@@ -335,13 +335,24 @@ class PortalSpider(scrapy.Spider):
                 yield scrapy.Request(
                     u,
                     callback=self.parse_data,
-                    errback=self.on_error,
+                    errback=self.data_failed,
                     priority=disc.BASE_SCORES[disc.COLUMN],
                     meta=self._meta(response, nb_depth=depth, nb_kind="data", nb_list_page=response.url,
                                     nb_title=page.title + "|" + page.column, nb_scripts=page.scripts[:4000]),
                 )
         elif "playwright" not in response.flags and response.meta.get("nb_render") != "never":
             req = self._render_again(response, depth)
+            if req is not None:
+                yield req
+
+    def data_failed(self, failure):
+        """A guessed data endpoint failed: the browser runs the list page's own script instead."""
+        self.on_error(failure)
+        request = failure.request
+        list_page = request.meta.get("nb_list_page")
+        if list_page and request.meta.get("nb_render") != "never" and not request.meta.get("nb_data_page"):
+            fake = scrapy.http.HtmlResponse(list_page, request=request.replace(url=list_page), body=b"")
+            req = self._render_again(fake, request.meta.get("nb_depth", 0))
             if req is not None:
                 yield req
 
