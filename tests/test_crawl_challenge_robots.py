@@ -48,7 +48,7 @@ def test_challenged_robots_txt_logs_no_error(gateway, tmp_path):
     sites = tmp_path / "sites.csv"
     sites.write_text(f"agency,url,level\n网关县人民政府,http://{HOST}/,county\n", encoding="utf-8")
     db = tmp_path / "n.db"
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet",
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet",
            "-s", "AUTOTHROTTLE_START_DELAY=0.05", "-s", "RETRY_BACKOFF_BASE=0.5", "-s", "LOG_LEVEL=WARNING"]
     done = subprocess.run(cmd, env=proxy_env(gateway), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

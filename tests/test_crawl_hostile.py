@@ -38,7 +38,7 @@ def hostile(tmp_path_factory):
     sites = tmp / "sites.csv"
     sites.write_text(net.sites_csv(), encoding="utf-8")
     db = tmp / "h.db"
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in SETTINGS.items():
         cmd += ["-s", f"{k}={v}"]
     with running(net) as proxy:
@@ -134,7 +134,7 @@ def test_a_name_resolving_to_loopback_is_refused_without_a_proxy(tmp_path):
                      encoding="utf-8")
     db = tmp_path / "d.db"
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in SETTINGS.items():
         cmd += ["-s", f"{k}={v}"]
     try:

@@ -33,7 +33,7 @@ CRAWL = {"NIANBAO_BROWSER": "False", "AUTOTHROTTLE_ENABLED": "False", "CONCURREN
 
 
 def _cmd(sites: Path, db: Path, resume: bool) -> list[str]:
-    cmd = [sys.executable, "-m", "nianbao.crawler", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
+    cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in CRAWL.items():
         cmd += ["-s", f"{k}={v}"]
     return cmd + (["--resume"] if resume else [])
