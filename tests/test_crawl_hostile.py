@@ -10,7 +10,6 @@ fetched from or stored for those destinations, and the caps reached are reported
 from __future__ import annotations
 
 import json
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,11 @@ SETTINGS = {"NIANBAO_BROWSER": "False", "AUTOTHROTTLE_ENABLED": "False", "NIANBA
             "NIANBAO_MAX_REPORTS_PER_PAGE": "60", "NIANBAO_MAX_REPORTS": "400"}
 
 
+MEASURE = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:]).returncode; "
+           "print(f'maxrss_kb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', file=sys.stderr); "
+           "sys.exit(rc)")
+
+
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hostile")
@@ -41,11 +45,14 @@ def hostile(tmp_path_factory):
     cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet"]
     for k, v in SETTINGS.items():
         cmd += ["-s", f"{k}={v}"]
+    # the crawl's own peak memory: measured by a fresh parent (this process's RUSAGE_CHILDREN would
+    # also hold every child of the tests that ran before)
+    cmd = [sys.executable, "-c", MEASURE, *cmd]
     with running(net) as proxy:
         t0 = time.monotonic()
         done = subprocess.run(cmd, env=proxy_env(proxy), capture_output=True, text=True, timeout=600)
         seconds = time.monotonic() - t0
-    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >> 10
+    rss_mb = int(done.stderr.strip().splitlines()[-1].removeprefix("maxrss_kb=")) >> 10
     con = sqlite3.connect(db)
     urls = [u for (u,) in con.execute("SELECT url FROM documents")]
     sites_stats = {site: json.loads(stats or "{}") for site, stats in con.execute(
