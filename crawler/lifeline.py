@@ -40,7 +40,8 @@ def set_parent_death_signal(sig: int = signal.SIGKILL) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -64,12 +65,12 @@ def watch(pid: int, *, interval: float = POLL_SECONDS) -> threading.Thread | Non
                 ready, _, _ = select.select([fd], [], [], interval)
                 if ready:
                     os._exit(70)
-            elif not _alive(pid):
+            elif not alive(pid):
                 os._exit(70)
             else:
                 threading.Event().wait(interval)
 
-    if fd is None and not _alive(pid):
+    if fd is None and not alive(pid):
         os._exit(70)
     thread = threading.Thread(target=run, name="nianbao-lifeline", daemon=True)
     thread.start()
@@ -80,7 +81,7 @@ def bind_to(main_pid: int) -> None:
     """In a helper process: die with the parent (prctl) and with ``main_pid`` (watchdog)."""
     parent = os.getppid()
     set_parent_death_signal()
-    if os.getppid() != parent or not _alive(main_pid):  # the parent died before prctl took effect
+    if os.getppid() != parent or not alive(main_pid):  # the parent died before prctl took effect
         os._exit(70)
     watch(main_pid)
 

@@ -63,16 +63,6 @@ def make_pool(workers: int):
                                initargs=(os.getpid(),))  # fmt: skip
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def close_dead_runs(store) -> list[int]:
     """Close as ``interrupted`` the crawl runs still ``running`` whose process (on this machine) is gone."""
     host = socket.gethostname()
@@ -83,7 +73,7 @@ def close_dead_runs(store) -> list[int]:
         except ValueError:
             continue
         pid = params.get("pid")
-        if params.get("host") != host or not isinstance(pid, int) or _pid_alive(pid):
+        if params.get("host") != host or not isinstance(pid, int) or lifeline.alive(pid):
             continue  # another machine's run, an old run without a pid, or a crawl still going
         store.finish_run(run["id"], json.loads(run["stats"] or "{}") if run["stats"] else {}, status="interrupted")
         closed.append(run["id"])
