@@ -228,7 +228,7 @@ class PortalSpider(scrapy.Spider):
         budget = self.budgets[portal_idx]
         context = page.column or ""
         title = page.title
-        counts = {"reports": 0, "pagers": 0, "follow": 0}
+        counts = {"reports": 0, "pagers": 0, "follow": 0, "guessed": 0}
         links = list(page.links) + list(extra)
         if self.cms_hints:
             links += list(self.extra_links(page, response))
@@ -260,7 +260,8 @@ class PortalSpider(scrapy.Spider):
             yield from self._script_list(response, page, depth)
         elif self._in_doubt(response, page, title + "|" + context, n_reports, n_pagers + counts["follow"]) or (
                 n_reports and not n_pagers and response.meta.get("nb_kind") != "pager"
-                and disc.script_pager_hint(page.scripts)):  # a list whose pager is written by script
+                and disc.script_pager_hint(page.scripts)) or (  # a list whose pager is written by script
+                n_reports and n_reports == counts["guessed"]):  # every report link was pieced out of script
             self.crawler.stats.inc_value("nianbao/render_in_doubt")
             req = self._render_again(response, depth)
             if req is not None:
@@ -296,6 +297,8 @@ class PortalSpider(scrapy.Spider):
             self.trail(portal_idx).candidate(ls.score, ls.kind, link.text, link.url)
             if ls.kind == disc.REPORT:
                 counts["reports"] += 1
+                if link.how == "script":
+                    counts["guessed"] += 1  # read out of script: a guess until a browser shows the same
                 if self.max_page_reports and counts["reports"] > self.max_page_reports:
                     if counts["reports"] == self.max_page_reports + 1:
                         self.capped(portal_idx, "reports_per_page", response.url)
