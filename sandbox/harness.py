@@ -152,3 +152,30 @@ class Cluster:
         for _, p in self.procs:
             if p.poll() is None:
                 self.kill(p)
+
+
+@contextlib.contextmanager
+def serving_workbench(db: Path, env: dict[str, str] | None = None, timeout: float = 30.0) -> Iterator[str]:
+    """``nianbao serve`` over ``db`` on a free loopback port (``env``: its environment); yields the
+    base URL once it accepts connections; stopped on exit."""
+    port = free_port()
+    proc = subprocess.Popen(NIANBAO + ["serve", "--db", str(db), "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)  # fmt: skip
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

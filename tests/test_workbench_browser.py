@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from nianbao.sandbox import sample
+from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import users
 from nianbao.storage.store import Store
 
@@ -34,12 +31,6 @@ PAYLOADS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
@@ -55,30 +46,8 @@ def server(tmp_path_factory):
         xss_id, _ = sample.ingest_one(store, XSS_AGENCY, 2022, body.encode("utf-8"),
                                       url="http://www.example-gov.cn/210302/xss/2022.html")  # fmt: skip
         runs = sample.add_history(store)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
-                time.sleep(0.1)
+    with serving_workbench(db) as base:
         yield {"base": base, "db": db, "ids": ids, "xss_id": xss_id, "runs": runs}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import http.server
 import os
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 
 from nianbao.sandbox import sample
+from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import users
 from nianbao.storage.store import Store
-from tests.test_workbench_browser import ARGS, CHROMIUM, free_port
+from tests.test_workbench_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 PASSWORD = "secret-pass-1"
@@ -35,31 +33,10 @@ def workbench(tmp_path_factory):
         users.add_user(store, "alice", PASSWORD, "reviewer")
         users.add_user(store, "zoe", PASSWORD, "reviewer")
         fp = store.one("SELECT fingerprint FROM findings ORDER BY id LIMIT 1")["fingerprint"]
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "NIANBAO_SECRET_KEY"} | {
         "NIANBAO_LOGIN_MAX_FAILURES": "3", "NIANBAO_LOGIN_LOCK_SECONDS": "60", "NIANBAO_LOGIN_DELAY_SECONDS": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)  # fmt: skip
-    try:
-        import socket
-
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
-                time.sleep(0.1)
-        yield {"base": f"http://127.0.0.1:{port}", "db": db, "ids": ids, "fp": fp}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving_workbench(db, env=env) as base:
+        yield {"base": base, "db": db, "ids": ids, "fp": fp}
 
 
 @pytest.fixture(scope="module")

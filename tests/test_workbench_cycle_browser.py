@@ -11,16 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import docx
 import pytest
 
 from nianbao.sandbox import sample
+from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import rectify, users
 from nianbao.storage.store import Store
 
@@ -33,12 +31,6 @@ SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 LISHAN, TIEDONG = 2, 3
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not os.path.exists(CHROMIUM):
@@ -47,27 +39,8 @@ def server(tmp_path_factory):
     with Store(db) as store:
         ids = sample.build(store)
         users.add_user(store, "alice", "secret-pass-1", "reviewer")
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
-                time.sleep(0.1)
-        yield {"base": f"http://127.0.0.1:{port}", "db": db, "ids": ids}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving_workbench(db) as base:
+        yield {"base": base, "db": db, "ids": ids}
 
 
 @pytest.fixture(scope="module")

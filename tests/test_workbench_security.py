@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import sqlite3
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from nianbao.sandbox import sample
+from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import users
 from nianbao.storage.store import Store
 
@@ -38,12 +36,6 @@ ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     db = tmp_path_factory.mktemp("wbsec") / "sec.db"
@@ -51,28 +43,9 @@ def server(tmp_path_factory):
         sample.build(store)
         for name in ACCOUNTS:
             users.add_user(store, name, PASSWORD, "reviewer")
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "NIANBAO_SECRET_KEY"} | ENV
-    proc = subprocess.Popen([sys.executable, "-m", "nianbao.cli", "serve", "--db", str(db), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stderr.read().decode()}") from None
-                time.sleep(0.1)
-        yield {"base": f"http://127.0.0.1:{port}", "db": db, "port": port}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving_workbench(db, env=env) as base:
+        yield {"base": base, "db": db, "port": int(base.rsplit(":", 1)[1])}
 
 
 def client_for(server, address: str, cookies: dict | None = None) -> httpx.Client:

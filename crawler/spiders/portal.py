@@ -385,7 +385,6 @@ class PortalSpider(scrapy.Spider):
         i = response.meta["nb_portal"]
         depth = response.meta.get("nb_depth", 0)
         page_obj = response.meta.get("playwright_page")
-        log.debug("exploring %s (page %s)", response.url, page_obj)
         found = None
         if page_obj is not None:
             t0 = time.monotonic()

@@ -89,14 +89,18 @@ def users_list(db_path: str) -> None:
                        f"上次登录 {u['last_login_at'] or '—'}")
 
 
+def _set_disabled(name: str, db_path: str, disabled: bool) -> None:
+    with Store(db_path) as store:
+        if not user_store.set_disabled(store, name, disabled):
+            raise click.ClickException(f"没有名为 {name} 的账号")
+
+
 @users.command("disable")
 @click.argument("name")
 @_db_option
 def users_disable(name: str, db_path: str) -> None:
     """Disable an account: it can no longer log in and its sessions end at once."""
-    with Store(db_path) as store:
-        if not user_store.set_disabled(store, name, True):
-            raise click.ClickException(f"没有名为 {name} 的账号")
+    _set_disabled(name, db_path, True)
     click.echo(f"已停用账号 {name}，其所有登录会话已结束；数据库 {db_path}")
 
 
@@ -105,9 +109,7 @@ def users_disable(name: str, db_path: str) -> None:
 @_db_option
 def users_enable(name: str, db_path: str) -> None:
     """Enable a disabled account again."""
-    with Store(db_path) as store:
-        if not user_store.set_disabled(store, name, False):
-            raise click.ClickException(f"没有名为 {name} 的账号")
+    _set_disabled(name, db_path, False)
     click.echo(f"已启用账号 {name}；数据库 {db_path}")
 
 
