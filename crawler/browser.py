@@ -60,9 +60,12 @@ CANDIDATES_JS = r"""
 (args) => {
   const [nextRe, topicRe, limit] = [new RegExp(args.next), new RegExp(args.topic), args.limit];
   const seen = new Set(); const out = [];
-  const els = document.querySelectorAll(
-    '[onclick], a[href^="javascript"], a[href^="#"], a:not([href]), button, [role="button"], [role="tab"], li[class*="page"], span[class*="page"]');
-  for (const el of els) {
+  const marked = Array.from(document.querySelectorAll(
+    '[onclick], a[href^="javascript"], a[href^="#"], a:not([href]), button, [role="button"], [role="tab"], li[class*="page"], span[class*="page"]'));
+  // then what only a script's listener makes clickable: short leaf texts outside links (tabs, pagers)
+  const leaves = Array.from(document.querySelectorAll('body *')).filter(el => !el.children.length
+    && !el.closest('a[href], script, style, select, option, title'));
+  for (const el of marked.concat(leaves)) {
     const text = (el.innerText || el.value || el.title || '').replace(/\s+/g, ' ').trim();
     if (!text || text.length > 40 || seen.has(text)) continue;
     const href = (el.getAttribute('href') || '').trim();
@@ -110,6 +113,29 @@ class Exploration:
     out_of_time: bool = False
 
 
+
+async def record_xhr(response) -> None:
+    """A page event handler attached before the page loads (``playwright_page_event_handlers``): keeps
+    the XHR/fetch answers that arrive before :func:`explore` listens, on the page itself."""
+    try:
+        if response.request.resource_type not in ("xhr", "fetch") or not response.ok:
+            return
+        page = response.frame.page
+        if getattr(page, "_nb_explored", False):
+            return  # explore() listens from now on
+        kept = page.__dict__.setdefault("_nb_xhr", [])
+        if len(kept) < 200:
+            kept.append((response.url, (await response.text())[:MAX_DATA_CHARS]))
+    except Exception:  # noqa: BLE001 - a body that cannot be read, a page that went away
+        return
+
+
+def recorded_xhr(page) -> list[tuple[str, str]]:
+    """The answers :func:`record_xhr` kept for ``page`` (and stop keeping them)."""
+    page.__dict__["_nb_explored"] = True
+    return page.__dict__.pop("_nb_xhr", [])
+
+
 async def _anchors(page) -> list[tuple[str, str, str]]:
     out: list[tuple[str, str, str]] = []
     for frame in page.frames:
@@ -133,7 +159,7 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
     """Explore a loaded Playwright ``page`` within ``max_clicks`` clicks and ``seconds``."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    found = Exploration()
+    found = Exploration(data=recorded_xhr(page))
     start = time.monotonic()
     pending: list = []
 
@@ -155,7 +181,8 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
 
     page.on("popup", on_popup)
     try:
-        found.early_xhr = list(await page.evaluate(EARLY_XHR_JS))
+        kept = {u for u, _ in found.data}
+        found.early_xhr = [u for u in await page.evaluate(EARLY_XHR_JS) if u not in kept]
         await page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # lazy lists
         await _settle(page, settle_ms)
         found.frames = [f.url for f in page.frames[1:] if f.url.startswith("http")]

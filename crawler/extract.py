@@ -123,6 +123,10 @@ class Page:
     links_dropped: bool = False  # more links than ``max_links``: the rest were not read
 
 
+# what a pager's or a "more" button's label says when nothing else in the markup shows it is clickable
+LISTENER_WORDS = re.compile(r"^(下一?页|下页|后一?页|>>?|›|»|加载更多|查看更多|点击加载更多)$")
+
+
 def _bad(text: str) -> int:
     return text.count("\ufffd")
 
@@ -239,6 +243,14 @@ def parse_page(body: bytes | str, url: str, *, encoding: str | None = None, max_
                 row = _row_text(el)
                 d = list_date(row, label)
                 page.links.append(Link(absu, label, row, d.isoformat() if d else None, "handler"))
+    # a pager or tab wired by a script's listener (no href, no onclick): only its words say a person clicks it
+    if page.scripts.strip() or page.script_srcs or doc.xpath("//script[@src]"):
+        for el in doc.xpath("//body//*[not(*)][not(ancestor-or-self::a[@href])]"):
+            if el.tag in ("script", "style", "option", "title"):
+                continue
+            label = re.sub(r"\s+", " ", el.text_content()).strip()
+            if label and LISTENER_WORDS.match(label) and label not in page.unresolved:
+                page.unresolved.append(label)
     # jump menus: <select> options whose values are pages
     for opt in doc.iter("option"):
         value = (opt.get("value") or "").strip()

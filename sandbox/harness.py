@@ -1,7 +1,8 @@
-"""Start the pieces of a distributed crawl on this machine (tests, benchmarks, trying it out).
+"""Start the pieces of a crawl on this machine (tests, benchmarks, trying it out).
 
 ``redis_server()`` runs a throwaway ``redis-server`` on a free loopback port;
-``Cluster`` starts ``nianbao crawl --redis`` / ``worker`` / ``store`` processes against it.
+``Cluster`` starts ``nianbao crawl --redis`` / ``worker`` / ``store`` processes against it;
+``PagesPortal`` serves a few hand-written pages on made-up hosts and ``crawl_portal`` crawls it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from nianbao.sandbox.network import Response
+from nianbao.sandbox.server import running
 
 NIANBAO = [sys.executable, "-m", "nianbao.cli"]
 
@@ -179,3 +185,57 @@ def serving_workbench(db: Path, env: dict[str, str] | None = None, timeout: floa
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+class PagesPortal:
+    """A few pages per host (``{host: {path: (content type, body)}}``) answered through the sandbox
+    proxy; every request is kept in ``requests``; ``robots.txt`` and unknown paths answer 404."""
+
+    def __init__(self, hosts: dict[str, dict[str, tuple[str, bytes]]]) -> None:
+        self.hosts = hosts
+        self.requests: list[str] = []
+
+    def respond(self, method: str, url: str, headers: dict | None = None) -> Response | None:
+        self.requests.append(url)
+        host, _, rest = url.removeprefix("http://").partition("/")
+        table = self.hosts.get(host)
+        if table is None:
+            return None
+        ctype, body = table.get("/" + rest.split("?")[0], ("text/html", b""))
+        if not body:
+            return Response(404, b"<html>404</html>", {"Content-Type": "text/html"})
+        return Response(200, body, {"Content-Type": f"{ctype}; charset=utf-8"})
+
+
+@dataclass
+class PortalCrawl:
+    """What ``crawl_portal`` saw: documents stored, the run's stats, ``nianbao runs`` output."""
+
+    fetched: set[str]
+    reports: set[str]
+    stats: dict[str, Any]
+    runs: str
+
+
+def crawl_portal(portal: Any, tmp: Path, agency: str, url: str, *settings: str, region: str = "990101") -> PortalCrawl:
+    """``nianbao crawl`` of one site (``agency`` at ``url``) served by ``portal`` with ``-s`` ``settings``
+    (the CMS hints off, no throttling), then ``nianbao runs``."""
+    sites = tmp / "sites.csv"
+    sites.write_text(f"agency,url,level,region\n{agency},{url},county,{region}\n", "utf-8")
+    db = tmp / "n.db"
+    extra = [a for s in ("NIANBAO_CMS_HINTS=False", "AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", *settings)
+             for a in ("-s", s)]
+    with running(portal) as proxy:
+        env = {**os.environ, "http_proxy": proxy, "HTTP_PROXY": proxy}
+        env.pop("no_proxy", None), env.pop("NO_PROXY", None)
+        cmd = NIANBAO + ["crawl", "--sites", str(sites), "--db", str(db), "--quiet", *extra]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    runs = subprocess.run(NIANBAO + ["runs", "--db", str(db)], capture_output=True, text=True, timeout=60,
+                          check=True).stdout  # fmt: skip
+    with sqlite3.connect(db) as c:
+        fetched = {u for (u,) in c.execute("SELECT url FROM documents")}
+        reports = {u for (u,) in c.execute("SELECT d.url FROM reports r JOIN documents d ON d.id = r.document_id")}
+        stats = dict(c.execute("SELECT key, value FROM json_each((SELECT stats FROM runs ORDER BY id DESC LIMIT 1))"))
+    return PortalCrawl(fetched, reports, stats, runs)

@@ -31,6 +31,7 @@ def test_frames_handlers_menus_and_script_lists_are_read_without_a_browser() -> 
       <span onclick="window.location.href='/xxgk/nb/'">政府信息公开年报</span>
       <a href="javascript:void(0)" onclick="openWin('/nb/2021.html')">2021年度报告</a>
       <select onchange="location=this.value"><option value="">请选择</option><option value="/xxgk/gknb/">公开年报</option></select>
+      <div class="pager"><span id="nx">下一页</span><a href="/about.html">下一页</a></div>
     </body></html>"""
     page = parse_page(html.encode(), HOST + "/")
     got = {(link.how, link.url.removeprefix(HOST), link.text) for link in page.links}
@@ -39,6 +40,7 @@ def test_frames_handlers_menus_and_script_lists_are_read_without_a_browser() -> 
     assert ("handler", "/nb/2021.html", "2021年度报告") in got
     assert ("option", "/xxgk/gknb/", "公开年报") in got
     assert page.interactive and page.frames == 1
+    assert page.unresolved.count("下一页") == 1  # the span a listener wires (the real link is read as a link)
     scripted = {(link.url.removeprefix(HOST), link.text, link.list_date) for link in script_links(page.scripts, page.url)}
     assert ("/nb/2023.html", "开发县2023年政府信息公开工作年度报告", "2024-01-20") in scripted
     assert ("/nb/2022.html", "开发县2022年政府信息公开工作年度报告", "2023-01-18") in scripted

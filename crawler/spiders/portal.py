@@ -23,9 +23,9 @@ import scrapy
 from scrapy.http import Response
 
 from nianbao.crawler import discovery as disc
-from nianbao.crawler.browser import explore
+from nianbao.crawler.browser import explore, record_xhr
 from nianbao.crawler.dates import list_date
-from nianbao.crawler.extract import Link, Page, parse_page, script_links
+from nianbao.crawler.extract import LISTENER_WORDS, Link, Page, parse_page, script_links
 from nianbao.crawler.journal import Journal
 from nianbao.intake.items import DocumentItem, ReportItem
 from nianbao.intake.sites import Portal, Site, group_portals, load_sites
@@ -75,6 +75,7 @@ class PortalSpider(scrapy.Spider):
         self.clicks_left: list[int] = []
         self.explore_left: list[float] = []  # seconds
         self.trails: dict[int, Trail] = {}  # per portal: why it found what it found (the diagnosis)
+        self.guessed_from: set[str] = set()  # pages rendered because a link pieced out of their script failed
 
     # --- setup -------------------------------------------------------------------------
 
@@ -260,7 +261,7 @@ class PortalSpider(scrapy.Spider):
             yield from self._script_list(response, page, depth)
         elif self._in_doubt(response, page, title + "|" + context, n_reports, n_pagers + counts["follow"]) or (
                 n_reports and not n_pagers and response.meta.get("nb_kind") != "pager"
-                and disc.script_pager_hint(page.scripts)) or (  # a list whose pager is written by script
+                and (disc.script_pager_hint(page.scripts) or any(map(LISTENER_WORDS.match, page.unresolved)))) or (  # a list whose pager is written by script
                 n_reports and n_reports == counts["guessed"]):  # every report link was pieced out of script
             self.crawler.stats.inc_value("nianbao/render_in_doubt")
             req = self._render_again(response, depth)
@@ -311,7 +312,7 @@ class PortalSpider(scrapy.Spider):
                 if budget.allows(depth, ls.kind):
                     req = self._page_request(response, link.url, ls.score, depth + 1, "pager")
                     if req is not None:
-                        yield req
+                        yield self._guessed(req, response, depth) if link.how == "script" else req
             elif link.how == "frame" and disc.is_followable_url(link.url) and ls.kind != disc.DECOY \
                     and budget.allows(depth + 1, disc.COLUMN):
                 # an embedded document is part of the page: always looked at (it is where lists often live)
@@ -324,7 +325,7 @@ class PortalSpider(scrapy.Spider):
                 req = self._page_request(response, link.url, ls.score, depth + 1, ls.kind)
                 if req is not None:
                     counts["follow"] += 1
-                    yield req
+                    yield self._guessed(req, response, depth) if link.how == "script" else req
 
     def extra_links(self, page: Page, response: Response) -> Iterable:
         """Hook for CMS-specific subclasses: more links found in this page's quirks."""
@@ -359,6 +360,28 @@ class PortalSpider(scrapy.Spider):
             if req is not None:
                 yield req
 
+    def _guessed(self, request: scrapy.Request, response: Response, depth: int) -> scrapy.Request:
+        """A link pieced out of a static page's script is a guess: when it fails, the browser runs the
+        script instead (the page it came from is rendered, once)."""
+        if "playwright" in response.flags:
+            return request
+        request.meta.update(nb_guessed_from=response.url, nb_guessed_depth=depth)
+        return request.replace(errback=self.guess_failed)
+
+    def guess_failed(self, failure):
+        request = failure.request
+        self.crawler.stats.inc_value("nianbao/guesses_failed")
+        log.debug("guessed link failed: %s (%s)", request.url, failure.getErrorMessage())
+        source = request.meta.get("nb_guessed_from")
+        if not source or source in self.guessed_from or request.meta.get("nb_render") == "never":
+            return
+        self.guessed_from.add(source)
+        meta = {k: v for k, v in request.meta.items() if k in ("nb_portal", "nb_render")}
+        fake = scrapy.http.HtmlResponse(source, request=scrapy.Request(source, meta=meta), body=b"")
+        req = self._render_again(fake, request.meta.get("nb_guessed_depth", 0))
+        if req is not None:
+            yield req
+
     def _render_again(self, response: Response, depth: int) -> scrapy.Request | None:
         """The same page again through the browser, to be explored (within the portal's render budget)."""
         i = response.meta["nb_portal"]
@@ -377,8 +400,11 @@ class PortalSpider(scrapy.Spider):
             dont_filter=True,
             priority=disc.BASE_SCORES[disc.COLUMN],
             meta=self._meta(response, nb_depth=depth, nb_kind=response.meta.get("nb_kind", "column"),
-                            nb_browser=True, playwright_include_page=True),
+                            nb_browser=True, playwright_include_page=True,
+                            playwright_page_event_handlers={"response": "record_xhr"}),
         )
+
+    record_xhr = staticmethod(record_xhr)  # named in the render request's meta (it is serialised)
 
     async def parse_rendered(self, response: Response):
         """A page the browser rendered for us: explore it in place, then follow all it showed."""

@@ -1,0 +1,154 @@
+"""Each discovery mechanism on its own small portal, crawled in real Chromium with the CMS hints off.
+
+One test per mechanism (embedded documents, XHR mining, in-page exploration, sister hosts, budgets,
+the diagnosis): the portal is built so that only that mechanism reaches its reports, and the test
+checks both the reports and the run's own account of how they were reached (its stats).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nianbao.sandbox.harness import PagesPortal, crawl_portal
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+AGENCY = "开发县人民政府"
+WWW = "www.kaifa.gov.cn"
+HOME = f"http://{WWW}/"
+
+
+def page(title: str, body: str, script: str = "") -> tuple[str, bytes]:
+    return "text/html", (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+                         f"<body>{body}<script>{script}</script></body></html>").encode()
+
+
+def report(year: int) -> tuple[str, bytes]:
+    return page(f"开发县{year}年政府信息公开工作年度报告",
+                f"<h1>开发县人民政府{year}年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>开发县人民政府</p>")
+
+
+def home(body: str, script: str = "") -> tuple[str, bytes]:
+    return page("开发县人民政府门户网站", body, script)
+
+
+def url(path: str, host: str = WWW) -> str:
+    return f"http://{host}{path}"
+
+
+def test_embedded_documents_a_frame_only_script_creates(tmp_path: Path) -> None:
+    portal = PagesPortal({WWW: {
+        "/": home("<a href='/xxgk/'>政府信息公开</a><a href='/news/'>新闻</a>"),
+        "/xxgk/": page("政府信息公开", "<div id='box'></div>", """
+            var f = document.createElement('iframe'); f.src = '/xx' + 'gk/' + 'nb_' + 'frame.html';
+            document.getElementById('box').appendChild(f);"""),
+        "/xxgk/nb_frame.html": page("政府信息公开年报", "<ul><li><a href='/nb/a2024.html' target='_top'>"
+                                    "开发县2024年政府信息公开工作年度报告</a></li></ul><iframe src='/xxgk/nb_old.html'></iframe>"),
+        "/xxgk/nb_old.html": page("往年年报", "<a href='/nb/a2023.html'>开发县2023年政府信息公开工作年度报告</a>"),
+        "/nb/a2024.html": report(2024), "/nb/a2023.html": report(2023),
+    }})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert {url("/nb/a2024.html"), url("/nb/a2023.html")} <= got.fetched
+    assert url("/xxgk/nb_frame.html") in portal.requests  # the browser saw the frame the script made
+    assert got.stats.get("nianbao/render_requested", 0) >= 1
+
+
+def test_xhr_answers_are_mined_when_the_page_shows_no_link(tmp_path: Path) -> None:
+    # the list's endpoint comes from a configuration the page fetches first, and the list is drawn
+    # without any href: only the answers hold the links
+    script = """
+        fetch('/conf/site.json').then(r => r.json()).then(conf => fetch(conf.base + conf.lists.nb))
+          .then(r => r.json()).then(d => {
+            var ul = document.getElementById('list');
+            d.data.forEach(x => { var li = document.createElement('li'); li.textContent = x.name;
+                                  li.onclick = function () { location.href = x.href; }; ul.appendChild(li); });
+          });"""
+    answer = ('{"data":[{"name":"开发县2024年政府信息公开工作年度报告","href":"/nb/a2024.html","time":"2025-01-20"},'
+              '{"name":"开发县2023年政府信息公开工作年度报告","href":"/nb/a2023.html","time":"2024-01-18"},'
+              '{"name":"开发县2024年统计年报","href":"/nb/tj2024.html","time":"2025-03-01"}]}')
+    portal = PagesPortal({WWW: {
+        "/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+        "/xxgk/nb/": page("政府信息公开年报", "<ul id='list'></ul>", script),
+        "/conf/site.json": ("application/json", b'{"base": "/api/v2/", "lists": {"nb": "doc?c=21"}}'),
+        "/api/v2/doc": ("application/json", answer.encode()),
+        "/nb/a2024.html": report(2024), "/nb/a2023.html": report(2023),
+        "/nb/tj2024.html": page("开发县2024年统计年报", "<h1>开发县2024年统计年报</h1>"),
+    }})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME, "NIANBAO_CLICK_BUDGET=0")
+    assert {url("/nb/a2024.html"), url("/nb/a2023.html")} <= got.fetched
+    assert url("/nb/tj2024.html") not in got.fetched  # the 统计年报 in the same answer stays a decoy
+    assert got.stats.get("nianbao/xhr_answers", 0) >= 1 and got.stats.get("nianbao/clicks", 0) == 0
+
+
+def _pager_portal() -> PagesPortal:
+    """A tab that changes the hub in place, then a list whose 下一页 is wired by ``addEventListener``."""
+    pager = """
+        document.getElementById('next').addEventListener('click', function () {
+          location.href = '/xxgk/nb/' + 'p' + (%d + 1) + '.html'; });"""
+    pages = {
+        "/": home("<a href='/xxgk/'>信息公开</a>"),
+        "/xxgk/": page("信息公开", "<div class='tab' id='tab'>政府信息公开年报</div><div id='pane'></div>", """
+            document.getElementById('tab').addEventListener('click', function () {
+              document.getElementById('pane').innerHTML = '<a href="/xxgk/nb/' + 'p1.html">年报列表</a>'; });"""),
+    }
+    for n, year in enumerate((2024, 2023, 2022), start=1):
+        more = "<span id='next' class='pg'>下一页</span>" if n < 3 else ""
+        pages[f"/xxgk/nb/p{n}.html"] = page(f"政府信息公开年报 第{n}页", f"<ul><li><a href='/nb/a{year}.html'>"
+                                            f"开发县{year}年政府信息公开工作年度报告</a></li></ul>{more}",
+                                            pager % n if more else "")
+        pages[f"/nb/a{year}.html"] = report(year)
+    return PagesPortal({WWW: pages})
+
+
+def test_in_page_exploration_clicks_a_tab_and_a_script_pager(tmp_path: Path) -> None:
+    got = crawl_portal(_pager_portal(), tmp_path, AGENCY, HOME)
+    assert {url(f"/nb/a{y}.html") for y in (2024, 2023, 2022)} <= got.fetched
+    assert got.stats.get("nianbao/clicks", 0) >= 2
+
+
+def test_sister_hosts_are_the_governments_and_no_one_elses(tmp_path: Path) -> None:
+    # the county's disclosure column lives on the prefecture's platform, linked from a menu written by script
+    portal = PagesPortal({
+        WWW: {"/": home("<div id='menu'></div>", """
+            document.getElementById('menu').innerHTML =
+              '<a href="http://zwgk.shangji.gov.cn/990101/">开发县政府信息公开</a>' +
+              '<a href="http://www.linxian.gov.cn/nb/a2024.html">邻县2024年政府信息公开工作年度报告</a>' +
+              '<a href="http://www.example.com/nb.html">政府信息公开年度报告汇编</a>';""")},
+        "zwgk.shangji.gov.cn": {
+            "/990101/": page("开发县 政府信息公开", "<a href='/990101/nb/'>政府信息公开年报</a>"),
+            "/990101/nb/": page("政府信息公开年报", "<a href='/990101/nb/a2024.html'>开发县2024年政府信息公开工作年度报告</a>"),
+            "/990101/nb/a2024.html": report(2024),
+        },
+        "www.linxian.gov.cn": {"/nb/a2024.html": report(2024)},
+        "www.example.com": {"/nb.html": report(2024)},
+    })
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert url("/990101/nb/a2024.html", "zwgk.shangji.gov.cn") in got.fetched
+    assert not [u for u in portal.requests if "linxian" in u or "example.com" in u]
+    assert got.stats.get("nianbao/sister_hosts", 0) >= 1
+
+
+def test_budgets_bound_renders_and_clicks(tmp_path: Path) -> None:
+    (tmp_path / "clicks").mkdir(), (tmp_path / "renders").mkdir()
+    got = crawl_portal(_pager_portal(), tmp_path / "clicks", AGENCY, HOME, "NIANBAO_CLICK_BUDGET=2")
+    assert got.stats.get("nianbao/clicks", 0) <= 2
+    assert url("/nb/a2023.html") in got.fetched and url("/nb/a2022.html") not in got.fetched  # 3 clicks away
+    got = crawl_portal(_pager_portal(), tmp_path / "renders", AGENCY, HOME, "NIANBAO_RENDER_BUDGET=1")
+    assert got.stats.get("nianbao/render_requested", 0) == 1 and got.stats.get("nianbao/render_budget_out", 0) >= 1
+    assert url("/nb/a2024.html") in got.fetched and url("/nb/a2023.html") not in got.fetched
+
+
+def test_the_diagnosis_tells_what_the_browser_did(tmp_path: Path) -> None:
+    portal = PagesPortal({WWW: {
+        "/": home("<div id='menu'></div>", """
+            document.getElementById('menu').innerHTML = '<a href="/news/">新闻动态</a><a href="/about.html">关于我们</a>';"""),
+        "/news/": page("新闻动态", "<a href='/news/1.html'>县长调研</a>"),
+        "/about.html": page("关于我们", "<p>简介</p>"),
+        "/news/1.html": page("县长调研", "<p>新闻</p>"),
+    }})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert not got.reports
+    assert "诊断：走过的页面 开发县人民政府门户网站 → 开发县人民政府门户网站（浏览器）" in got.runs
+    assert "浏览器渲染 1 页" in got.runs and "render=always" in got.runs
