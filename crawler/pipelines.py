@@ -30,6 +30,7 @@ from nianbao.intake.attribution import Places, site_for_url
 from nianbao.intake.items import ReportItem
 from nianbao.intake.sites import Site
 from nianbao.storage.store import Store
+from nianbao.storage.views import diagnosis_reasons, site_record
 
 log = logging.getLogger(__name__)
 
@@ -170,8 +171,10 @@ class StorePipeline:
                 figures["refused"] = dict(guard[i])  # destinations refused: not public http(s)
             if errors.get(i):
                 figures["problems"] = list(errors[i])
-            if not counts.get("reports") and not skipped:
-                figures["diagnosis"] = self.spider.diagnosis(i)  # why nothing was found, for the operator
+            before, years = site_record(self.store, portal.url, self.run_id)
+            why = diagnosis_reasons(counts.get("reports", 0) + skipped, before, years)
+            if why:  # no report, fewer than last time, years missing: why, for the operator
+                figures["diagnosis"] = {**self.spider.diagnosis(i), "why": why}
             self.store.record_run_site(self.run_id, portal.url, stats=figures, agency=portal.sites[0].agency,
                                        health="ok" if counts.get("reports") or skipped else "no_reports")  # fmt: skip
         if not self.crawler.settings.getint("NIANBAO_RUN_ID"):

@@ -373,7 +373,61 @@ def site_health(store: Store, run_id: int, today: Any = None) -> list[dict[str, 
             "days_since_new": (today - last_new).days if last_new else None,
             "problems": len(s.get("problems") or []),
             "diagnosis": s.get("diagnosis"),
+            "diagnosis_lines": diagnosis_lines(s["diagnosis"]) if s.get("diagnosis") else [],
         })  # fmt: skip
+    return out
+
+
+def site_record(store: Store, site: str, run_id: int) -> tuple[int | None, list[int]]:
+    """For a site: the reports its previous run counted (None: no previous run) and the years of all
+    its stored reports."""
+    prev = store.one(
+        "SELECT stats FROM run_sites WHERE site = ? AND run_id < ? ORDER BY run_id DESC LIMIT 1", (site, run_id))
+    before = None
+    if prev is not None:
+        st = loads(prev["stats"], {}) or {}
+        before = int(st.get("reports", 0)) + int(st.get("resumed_reports", 0))
+    years = [r["year"] for r in store.query(
+        """SELECT DISTINCT r.year FROM reports r JOIN documents d ON d.id = r.document_id
+           WHERE d.site = ? AND r.year IS NOT NULL ORDER BY r.year""", (site,))]  # fmt: skip
+    return before, years
+
+
+def diagnosis_reasons(reports: int, before: int | None, years: list[int]) -> dict[str, Any]:
+    """Why a site's run deserves a diagnosis (empty: it does not): no report; fewer reports than its
+    previous run; years missing between its first and its latest report (pure)."""
+    out: dict[str, Any] = {}
+    if not reports:
+        out["none"] = True
+    elif before is not None and reports < before:
+        out["fewer"] = [reports, before]
+    gaps = [y for y in range(years[0], years[-1]) if y not in set(years)] if years else []
+    if gaps:
+        out["missing_years"] = gaps
+    return out
+
+
+def diagnosis_lines(d: dict[str, Any]) -> list[str]:
+    """Why a site gave no (or too few) reports, in Chinese, with what the operator can do (pure)."""
+    out = []
+    why = d.get("why") or {}
+    if why.get("fewer"):
+        out.append(f"诊断：本次找到 {why['fewer'][0]} 份报告，上次 {why['fewer'][1]} 份")
+    if why.get("missing_years"):
+        out.append("诊断：缺少年度 " + "、".join(str(y) for y in why["missing_years"]) + "（首末年度之间没有报告）")
+    walked = d.get("walked") or []
+    if walked:
+        out.append("诊断：走过的页面 " + " → ".join(
+            f"{(w[2] or w[1])[:24]}{'（浏览器）' if w[3] else ''}" for w in walked[:6]))
+    best = d.get("best") or []
+    if best:
+        out.append("诊断：得分最高的链接 " + "；".join(f"{b[2] or '（无文字）'}（{b[0]}分）{b[3]}" for b in best[:3]))
+    else:
+        out.append("诊断：页面上没有任何像报告、年报栏目或信息公开的链接")
+    out.append(f"诊断：浏览器渲染 {len(d.get('rendered') or [])} 页，点击 {d.get('clicks', 0)} 次"
+               + ("，渲染预算已用完" if d.get("render_budget_out") else ""))
+    out.append("建议：在站点列表中把该机构的网址改为其年报栏目（或信息公开平台）的网址；"
+               "若栏目由脚本生成，可加 render=always 列，或调大 NIANBAO_RENDER_BUDGET")
     return out
 
 

@@ -7,11 +7,21 @@ checks both the reports and the run's own account of how they were reached (its 
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import pytest
 
 from nianbao.sandbox.harness import PagesPortal, crawl_portal
+from nianbao.storage import users
+from nianbao.storage.store import Store
+from nianbao.storage.views import diagnosis_reasons
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+from starlette.testclient import TestClient  # noqa: E402
+
+from nianbao.workbench.app import create_app  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -152,3 +162,33 @@ def test_the_diagnosis_tells_what_the_browser_did(tmp_path: Path) -> None:
     assert not got.reports
     assert "诊断：走过的页面 开发县人民政府门户网站 → 开发县人民政府门户网站（浏览器）" in got.runs
     assert "浏览器渲染 1 页" in got.runs and "render=always" in got.runs
+
+
+def test_diagnosis_reasons_are_pure() -> None:
+    assert diagnosis_reasons(0, None, []) == {"none": True}
+    assert diagnosis_reasons(3, 3, [2022, 2023, 2024]) == {}
+    assert diagnosis_reasons(2, 3, [2021, 2024]) == {"fewer": [2, 3], "missing_years": [2022, 2023]}
+
+
+def test_the_diagnosis_when_reports_vanish_or_years_are_missing(tmp_path: Path) -> None:
+    def portal(years: tuple[int, ...]) -> PagesPortal:
+        items = "".join(f"<li><a href='/nb/a{y}.html'>开发县{y}年政府信息公开工作年度报告</a></li>" for y in years)
+        return PagesPortal({WWW: {"/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+                                  "/xxgk/nb/": page("政府信息公开年报", f"<ul>{items}</ul>"),
+                                  **{f"/nb/a{y}.html": report(y) for y in years}}})
+
+    first = crawl_portal(portal((2024, 2022)), tmp_path, AGENCY, HOME, "NIANBAO_BROWSER=False")
+    assert len(first.reports) == 2 and "诊断：缺少年度 2023（首末年度之间没有报告）" in first.runs
+    second = crawl_portal(portal((2022,)), tmp_path, AGENCY, HOME, "NIANBAO_BROWSER=False")
+    assert "诊断：本次找到 1 份报告，上次 2 份" in second.runs.split("#1 crawl")[0]  # the newest run first
+    with Store(tmp_path / "n.db") as store:
+        users.add_user(store, "bob", "secret-pass-2", "readonly")
+    app = create_app(tmp_path / "n.db")
+    try:
+        client = TestClient(app)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        client.post("/login", data={"username": "bob", "password": "secret-pass-2", "csrf_token": token})
+        html = client.get("/runs/2").text
+    finally:
+        app.state.store.close()
+    assert '<tr class="diagnosis">' in html and "本次找到 1 份报告，上次 2 份" in html and "建议：" in html
