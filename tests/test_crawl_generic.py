@@ -7,17 +7,12 @@ can only be reached by rendering and acting in the page, with the CMS hints swit
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nianbao.crawler.extract import parse_page, script_links
-from nianbao.sandbox.network import Response
-from nianbao.sandbox.server import running
+from nianbao.sandbox.harness import PagesPortal, crawl_portal
 
 HOST = "http://www.kaifa.gov.cn"
 
@@ -56,7 +51,7 @@ def _report(year: int) -> bytes:
                  f"<h1>开发县人民政府{year}年政府信息公开工作年度报告</h1><p>一、总体情况</p><p>开发县人民政府</p>")
 
 
-class TinyPortal:
+class TinyPortal(PagesPortal):
     """A portal whose reports hide behind script: a menu built by script, a list fetched by XHR from
     a URL assembled in script, a pager that navigates from an onclick handler, a list that loads
     more on scroll, and a report list inside an iframe on a sister host of the same government."""
@@ -65,7 +60,6 @@ class TinyPortal:
                2021: "/art/lazy/a2021.html", 2020: "http://xxgk.kaifa.gov.cn/gk/a2020.html"}  # fmt: skip
 
     def __init__(self) -> None:
-        self.requests: list[str] = []
         self.pages: dict[str, tuple[str, bytes]] = {
             "/": ("text/html", _page("开发县人民政府门户网站", "<div id='menu'></div>", """
                 var m = document.getElementById('menu'); var parts = ['xx', 'gk'];
@@ -97,76 +91,35 @@ class TinyPortal:
         for year, path in self.REPORTS.items():
             if path.startswith("/"):
                 self.pages[path] = ("text/html", _report(year))
-        self.sister = {
+        sister = {
             "/gk/list.html": ("text/html", _page("公开年报", "<ul><li><a href='/gk/a2020.html'>"
                                                   "开发县2020年政府信息公开工作年度报告</a></li></ul>")),
             "/gk/a2020.html": ("text/html", _report(2020)),
         }
-
-    def respond(self, method: str, url: str, headers: dict | None = None) -> Response | None:
-        self.requests.append(url)
-        host, _, rest = url.removeprefix("http://").partition("/")
-        path = "/" + rest.split("?")[0]
-        table = {"www.kaifa.gov.cn": self.pages, "xxgk.kaifa.gov.cn": self.sister}.get(host)
-        if table is None:
-            return None
-        if path == "/robots.txt":
-            return Response(404, b"", {"Content-Type": "text/plain"})
-        ctype, body = table.get(path, ("text/html", b""))
-        if not body:
-            return Response(404, b"<html>404</html>", {"Content-Type": "text/html"})
-        return Response(200, body, {"Content-Type": f"{ctype}; charset=utf-8"})
+        super().__init__({"www.kaifa.gov.cn": self.pages, "xxgk.kaifa.gov.cn": sister})
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_browser_finds_what_only_script_and_clicks_show(tmp_path: Path) -> None:
     portal = TinyPortal()
-    sites = tmp_path / "sites.csv"
-    sites.write_text("agency,url,level,region\n开发县人民政府,http://www.kaifa.gov.cn/,county,990101\n", "utf-8")
-    db = tmp_path / "n.db"
-    with running(portal) as proxy:
-        env = {**os.environ, "http_proxy": proxy, "HTTP_PROXY": proxy}
-        env.pop("no_proxy", None), env.pop("NO_PROXY", None)
-        cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet",
-               "-s", "NIANBAO_CMS_HINTS=False", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    with sqlite3.connect(db) as c:
-        fetched = {u for (u,) in c.execute("SELECT url FROM documents")}
-        stats = dict(c.execute("SELECT key, value FROM json_each((SELECT stats FROM runs ORDER BY id DESC LIMIT 1))"))
+    got = crawl_portal(portal, tmp_path, "开发县人民政府", HOST + "/")
     want = {u if u.startswith("http") else HOST + u for u in TinyPortal.REPORTS.values()}
-    assert want <= fetched, sorted(want - fetched)
-    assert HOST + "/art/tj2024.html" not in fetched  # the 统计年报 stays a decoy
-    assert stats.get("nianbao/clicks", 0) >= 1 and stats.get("nianbao/xhr_answers", 0) >= 1
-    assert stats.get("nianbao/render_requested", 0) <= 8  # the portal's render budget
+    assert want <= got.fetched, sorted(want - got.fetched)
+    assert HOST + "/art/tj2024.html" not in got.fetched  # the 统计年报 stays a decoy
+    assert got.stats.get("nianbao/clicks", 0) >= 1 and got.stats.get("nianbao/xhr_answers", 0) >= 1
+    assert got.stats.get("nianbao/render_requested", 0) <= 8  # the portal's render budget
     assert not [u for u in portal.requests if "kaifa.gov.cn" not in u]  # nothing outside the government
-
-
-class EmptyPortal(TinyPortal):
-    """A portal whose only way to the reports is a column nobody links to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.pages = {"/": ("text/html", _page("空门户", "<a href='/news/'>新闻动态</a><a href='/about.html'>关于我们</a>")),
-                      "/news/": ("text/html", _page("新闻动态", "<a href='/news/1.html'>县长调研</a>")),
-                      "/about.html": ("text/html", _page("关于我们", "<p>简介</p>")),
-                      "/news/1.html": ("text/html", _page("县长调研", "<p>新闻</p>"))}
 
 
 @pytest.mark.slow
 def test_a_portal_without_reports_says_why_and_what_to_do(tmp_path: Path) -> None:
-    sites = tmp_path / "sites.csv"
-    sites.write_text("agency,url,level,region\n开发县人民政府,http://www.kaifa.gov.cn/,county,990101\n", "utf-8")
-    db = tmp_path / "n.db"
-    with running(EmptyPortal()) as proxy:
-        env = {**os.environ, "http_proxy": proxy, "HTTP_PROXY": proxy}
-        env.pop("no_proxy", None), env.pop("NO_PROXY", None)
-        cmd = [sys.executable, "-m", "nianbao.cli", "crawl", "--sites", str(sites), "--db", str(db), "--quiet",
-               "-s", "NIANBAO_BROWSER=False", "-s", "AUTOTHROTTLE_ENABLED=False"]
-        subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=True)
-    out = subprocess.run([sys.executable, "-m", "nianbao.cli", "runs", "--db", str(db)], capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    empty = PagesPortal({"www.kaifa.gov.cn": {
+        "/": ("text/html", _page("空门户", "<a href='/news/'>新闻动态</a><a href='/about.html'>关于我们</a>")),
+        "/news/": ("text/html", _page("新闻动态", "<a href='/news/1.html'>县长调研</a>")),
+        "/about.html": ("text/html", _page("关于我们", "<p>简介</p>")),
+        "/news/1.html": ("text/html", _page("县长调研", "<p>新闻</p>"))}})
+    out = crawl_portal(empty, tmp_path, "开发县人民政府", HOST + "/", "NIANBAO_BROWSER=False").runs
     assert ("未找到报告" in out or "栏目为空" in out) and "诊断：走过的页面 空门户" in out
     assert "没有任何像报告、年报栏目或信息公开的链接" in out and "浏览器渲染 0 页" in out
     assert "建议：" in out and "render=always" in out
