@@ -155,8 +155,24 @@ async def _settle(page, ms: int) -> None:
         return
 
 
-async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600) -> Exploration:
-    """Explore a loaded Playwright ``page`` within ``max_clicks`` clicks and ``seconds``."""
+class _Pacer:
+    """Keeps a page's clicks and navigations ``gap`` seconds apart (from the end of the last one)."""
+
+    def __init__(self, gap: float) -> None:
+        self.gap, self.last = gap, time.monotonic()  # the page's own load was the last request
+
+    async def wait(self) -> None:
+        wait = self.gap - (time.monotonic() - self.last)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def done(self) -> None:
+        self.last = time.monotonic()
+
+
+async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600, pace: float = 0.0) -> Exploration:
+    """Explore a loaded Playwright ``page`` within ``max_clicks`` clicks and ``seconds``; clicks are at
+    least ``pace`` seconds apart (the host's download delay: a click is a request to the site too)."""
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     found = Exploration(data=recorded_xhr(page))
@@ -188,9 +204,11 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
         found.frames = [f.url for f in page.frames[1:] if f.url.startswith("http")]
         found.anchors = await _anchors(page)
         home = page.url
+        pacer = _Pacer(pace)
         args = {"next": NEXT_PAGE, "topic": TOPIC, "limit": max_clicks}
         candidates = await page.evaluate(CANDIDATES_JS, args) if max_clicks > 0 else []
-        for c in candidates[:max_clicks]:
+        candidates = candidates[:max_clicks]
+        for n, c in enumerate(candidates):
             if time.monotonic() - start > seconds or found.clicks >= max_clicks:
                 found.out_of_time = time.monotonic() - start > seconds
                 break
@@ -198,19 +216,25 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
             for _ in range(max_clicks if c["next"] else 1):
                 if found.clicks >= max_clicks or time.monotonic() - start > seconds:
                     break
+                await pacer.wait()
                 found.clicks += 1
                 before = page.url
                 try:
                     async with page.expect_navigation(timeout=settle_ms * 3):
                         await page.click(f"[data-nb-click='{c['i']}']", timeout=1000, no_wait_after=True)
+                    navigated = True
                 except PlaywrightTimeout:  # no navigation: the page changed in place (a pager, a tab)
+                    navigated = False
+                except Exception:  # noqa: BLE001 - the element went away, a dialog...
+                    pacer.done()
+                    break
+                pacer.done()
+                if not navigated:
                     await _settle(page, settle_ms)
                     found.anchors.extend(await _anchors(page))
                     if not c["next"]:
                         break
                     continue
-                except Exception:  # noqa: BLE001 - the element went away, a dialog...
-                    break
                 if page.url == before:
                     break
                 if urldefrag(page.url)[0] == urldefrag(before)[0]:  # a route inside the page (#/…): it re-renders
@@ -233,8 +257,10 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
                 finally:
                     await p.close()
             popups.clear()
-            if page.url != home:
+            if page.url != home and n < len(candidates) - 1:  # back, for the next candidate
+                await pacer.wait()
                 await page.goto(home, wait_until="networkidle")
+                pacer.done()
                 await page.evaluate(CANDIDATES_JS, args)  # the marks went with the old document
         if pending:
             await asyncio.wait(pending, timeout=2)

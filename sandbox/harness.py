@@ -194,9 +194,11 @@ class PagesPortal:
     def __init__(self, hosts: dict[str, dict[str, tuple[str, bytes]]]) -> None:
         self.hosts = hosts
         self.requests: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each request
 
     def respond(self, method: str, url: str, headers: dict | None = None) -> Response | None:
         self.requests.append(url)
+        self.times.append(time.monotonic())
         host, _, rest = url.removeprefix("http://").partition("/")
         table = self.hosts.get(host)
         if table is None:

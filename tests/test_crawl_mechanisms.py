@@ -118,6 +118,16 @@ def test_in_page_exploration_clicks_a_tab_and_a_script_pager(tmp_path: Path) -> 
     assert got.stats.get("nianbao/clicks", 0) >= 2
 
 
+def test_clicks_keep_the_hosts_crawl_delay(tmp_path: Path) -> None:
+    portal = _pager_portal()
+    portal.hosts[WWW]["/robots.txt"] = ("text/plain", b"User-agent: *\nCrawl-delay: 1.5\n")
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert {url(f"/nb/a{y}.html") for y in (2024, 2023, 2022)} <= got.fetched and got.stats["nianbao/clicks"] >= 2
+    times = [t for u, t in zip(portal.requests, portal.times, strict=True) if not u.endswith("/robots.txt")]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(times) >= 8 and min(gaps) >= 1.4, [round(g, 2) for g in gaps]  # Scrapy's requests and the browser's
+
+
 def test_sister_hosts_are_the_governments_and_no_one_elses(tmp_path: Path) -> None:
     # the county's disclosure column lives on the prefecture's platform, linked from a menu written by script
     portal = PagesPortal({

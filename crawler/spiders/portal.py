@@ -416,11 +416,13 @@ class PortalSpider(scrapy.Spider):
             t0 = time.monotonic()
             try:
                 found = await explore(page_obj, max_clicks=max(0, min(6, self.clicks_left[i])),
-                                      seconds=max(0.0, min(15.0, self.explore_left[i])))
+                                      seconds=max(0.0, min(15.0, self.explore_left[i])),
+                                      pace=self._host_delay(response.request))
             except Exception as exc:  # noqa: BLE001 - exploring is a bonus; the rendered HTML is still read
                 log.warning("页面 %s 交互探索失败：%s", response.url, exc)
             finally:
                 await page_obj.close()
+                self._host_used(response.request)  # the browser's requests count for the host's pace too
             self.explore_left[i] -= time.monotonic() - t0
             log.debug("explored %s: %s", response.url, found)
         self.crawler.stats.inc_value("nianbao/pages")
@@ -453,6 +455,24 @@ class PortalSpider(scrapy.Spider):
                                                          nb_title=page.title + "|" + page.column))  # fmt: skip
         for item in self._navigate(response, page, depth, extra):
             yield item
+
+    def _host_delay(self, request: scrapy.Request) -> float:
+        """The delay Scrapy keeps between this host's requests (DOWNLOAD_DELAY, AutoThrottle, Crawl-delay)."""
+        try:
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+        except AttributeError:  # no engine (a unit test)
+            return 0.0
+        return float(slot.delay) if slot is not None else 0.0
+
+    def _host_used(self, request: scrapy.Request) -> None:
+        try:
+            downloader = self.crawler.engine.downloader
+            slot = downloader.slots.get(downloader.get_slot_key(request))
+        except AttributeError:
+            return
+        if slot is not None:
+            slot.lastseen = time.monotonic()  # Scrapy 2.19's downloader clock (scrapy.core.downloader.monotonic)
 
     async def rendered_failed(self, failure):
         page_obj = failure.request.meta.get("playwright_page")
