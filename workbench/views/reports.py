@@ -22,7 +22,7 @@ from nianbao.workbench import overview as ov
 from nianbao.workbench import pages, tables
 from nianbao.workbench.history import parse_change_evidence
 from nianbao.workbench.places import agency_place
-from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render
+from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render, request_scope
 
 INLINE_FORMATS = {"html", "text"}
 SECTION_TABLES = {"2": "二、主动公开政府信息情况", "3": "三、收到和处理政府信息公开申请情况",
@@ -41,7 +41,7 @@ async def report_detail(request: Request) -> Response:
     store = request.app.state.store
     rid = int(request.path_params["report_id"])
     report = q.report(store, rid)
-    if report is None:
+    if report is None or not request_scope(request).allows_report(store, report):
         return error_page(request, 404, "没有这份报告。")
     findings = q.findings(store, report_id=rid, active_only=False)
     cells = q.cells(store, rid)
@@ -89,7 +89,7 @@ async def document_pages(request: Request) -> Response:
     """How many page images an original has (rendered on first ask), as the report page's list."""
     store = request.app.state.store
     v = q.version(store, int(request.path_params["version_id"]))
-    if v is None or store.files_dir is None:
+    if v is None or store.files_dir is None or not request_scope(request).allows_version(store, v["id"]):
         return error_page(request, 404, "没有这份文件。")
     files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
                                     v["format"] or "")
@@ -102,7 +102,8 @@ async def document_page_image(request: Request) -> Response:
     store = request.app.state.store
     v = q.version(store, int(request.path_params["version_id"]))
     n = int(request.path_params["n"])
-    if v is None or store.files_dir is None or not 1 <= n <= pages.MAX_PAGES:
+    if (v is None or store.files_dir is None or not 1 <= n <= pages.MAX_PAGES
+            or not request_scope(request).allows_version(store, v["id"])):
         return error_page(request, 404, "没有这一页。")
     files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
                                     v["format"] or "")
@@ -145,7 +146,7 @@ async def document_view(request: Request) -> Response:
     """The stored page for the sandboxed iframe: no scripts, no requests out, no sniffing."""
     store = request.app.state.store
     v = q.version(store, int(request.path_params["version_id"]))
-    if v is None:
+    if v is None or not request_scope(request).allows_version(store, v["id"]):
         return error_page(request, 404, "没有这份文件。")
     body = store.read_blob(v["sha256"])
     headers = {
@@ -185,7 +186,7 @@ async def document_download(request: Request) -> Response:
     store = request.app.state.store
     vid = int(request.path_params["version_id"])
     v = q.version(store, vid)
-    if v is None:
+    if v is None or not request_scope(request).allows_version(store, vid):
         return error_page(request, 404, "没有这份文件。")
     name = _filename(v["final_url"] or v["url"], vid, v["format"])
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)
