@@ -97,7 +97,7 @@ def _enabled_admins(store: Store, *, besides: int | None = None) -> int:
     ).fetchone()[0]
 
 
-def _guard_last_admin(store: Store, user_id: int, *, role: str | None = None, disabled: bool = False) -> None:
+def guard_last_admin(store: Store, user_id: int, *, role: str | None = None, disabled: bool = False) -> None:
     """Refuse a change that would leave no enabled admin (when there is one now)."""
     row = store.conn.execute("SELECT role, disabled FROM users WHERE id = ?", (user_id,)).fetchone()
     if row is None or row[0] != "admin" or row[1]:
@@ -116,7 +116,7 @@ def add_user(store: Store, name: str, password: str, role: str, region_code: str
     with store.transaction():
         existing = store.conn.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
         if existing:
-            _guard_last_admin(store, existing[0], role=role)
+            guard_last_admin(store, existing[0], role=role)
         store.conn.execute(
             """INSERT INTO users (name, role, password_hash, created_at, updated_at, region_code)
                VALUES (?, ?, ?, ?, ?, ?)
@@ -167,7 +167,7 @@ def update_account(store: Store, user_id: int, *, role: str, region_code: str | 
         region_code = region_code or None
         if user["role"] == role and user["region_code"] == region_code:
             return False
-        _guard_last_admin(store, user_id, role=role)
+        guard_last_admin(store, user_id, role=role)
         store.conn.execute("UPDATE users SET role = ?, region_code = ?, updated_at = ? WHERE id = ?",
                            (role, region_code, now_iso(), user_id))  # fmt: skip
         changes = []
@@ -212,7 +212,7 @@ def set_disabled(store: Store, name: str, disabled: bool = True, *, by: str | No
         if row is None:
             return False
         if disabled:
-            _guard_last_admin(store, row[0], disabled=True)
+            guard_last_admin(store, row[0], disabled=True)
         store.conn.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
                            (int(disabled), now_iso(), row[0]))  # fmt: skip
         ended = end_user_sessions(store, row[0], "disabled") if disabled else 0

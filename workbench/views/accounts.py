@@ -85,6 +85,7 @@ async def account_change(request: Request) -> Response:
             flash(request, f"已重置账号 {name} 的密码，其所有登录会话已结束。")
         elif action in ("disable", "enable"):
             if action == "disable" and account["id"] == request.state.user["id"]:
+                user_store.guard_last_admin(store, account["id"], disabled=True)  # the last admin: say why
                 raise user_store.AccountError("不能停用自己正在使用的账号。")
             user_store.set_disabled(store, name, action == "disable", by=admin, client=client)
             flash(request, f"已停用账号 {name}，其所有登录会话已立即结束。" if action == "disable"
