@@ -169,3 +169,33 @@ def test_admin_scopes_a_reviewer_who_sees_only_the_prefecture_then_disables_it(s
     admin.screenshot(path=str(SHOTS / "accounts-last-admin.png"), full_page=True)
     events = admin.locator("#account-events").inner_text()
     assert "创建账号" in events and "停用账号" in events
+
+
+def test_html_original_marks_the_flagged_cell_and_scrolls_to_it(server, new_page):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    base, db = server["base"], server["db"]
+    with Store(db) as store:
+        report = store.one("""SELECT f.report_id FROM findings f JOIN agencies a ON a.id = f.agency_id
+                              WHERE f.rule = 'BALANCE_MISMATCH' AND a.name = '鞍山市立山区人民政府'""")["report_id"]
+        raw = {f"{c['tbl']}.{c['row_key']}.{c['col_key']}": c["raw"] for c in store.query(
+            "SELECT tbl, row_key, col_key, raw FROM cells WHERE report_id = ?", (report,))}
+    page = new_page()
+    log_in(page, base, "root", "admin-pass-1")
+    page.wait_for_url(base + "/")
+    page.goto(f"{base}/reports/{report}")
+    link = page.locator("a.locate-cell").first
+    keys = [k.split("=", 1)[1].replace("%2E", ".") for k in link.get_attribute("href").split("#")[0].split("&")
+            if k.startswith("cell=")]  # fmt: skip
+    assert keys
+    link.click()
+    frame = page.frame(name="original")
+    frame.wait_for_selector("#nianbao-mark")
+    mark = frame.locator("#nianbao-mark")
+    assert mark.evaluate("el => el.tagName") == "TD"
+    assert mark.inner_text().strip() in {raw[k] for k in keys}
+    assert frame.locator(".nianbao-mark").count() == len(keys)
+    assert frame.evaluate("() => typeof window.__pwned") == "undefined"
+    box, where = page.locator("iframe[name=original]").bounding_box(), mark.bounding_box()
+    assert box["y"] - 2 <= where["y"] <= box["y"] + box["height"], (box, where)  # scrolled into the frame's view
+    page.locator("iframe[name=original]").scroll_into_view_if_needed()
+    page.locator("iframe[name=original]").screenshot(path=str(SHOTS / "original-cell-marked.png"))
