@@ -16,7 +16,7 @@ record outside the scope answers the ordinary Chinese 404, saying nothing about 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nianbao.regions.registry import get, lookup
@@ -62,6 +62,7 @@ class RegionScope:
     """What one account may see: everything (``region`` None) or one division and below."""
 
     region: str | None = None
+    _ids: dict = field(default_factory=dict, compare=False, repr=False)  # agency ids, once per request
 
     @property
     def limited(self) -> bool:
@@ -87,7 +88,11 @@ class RegionScope:
 
     def agency_ids(self, store: Any) -> list[int] | None:
         """Ids of the agencies in scope; None for an unlimited account (no restriction)."""
-        return None if not self.region else [a["id"] for a in self.agencies(q.agencies(store))]
+        if not self.region:
+            return None
+        if "ids" not in self._ids:
+            self._ids["ids"] = [a["id"] for a in self.agencies(q.agencies(store))]
+        return list(self._ids["ids"])
 
     def allows_agency(self, agency: dict[str, Any] | None) -> bool:
         return agency is not None and self.covers(agency_place(agency))

@@ -95,8 +95,12 @@ ROLE_MESSAGES = {"reviewer": "您的账号为只读账号，不能修改审核�
 
 
 def request_scope(request: Request) -> RegionScope:
-    """The region scope of the request's account (see :mod:`nianbao.workbench.scope`)."""
-    return scope_of(getattr(request.state, "user", None) or current_user(request))
+    """The region scope of the request's account (see :mod:`nianbao.workbench.scope`), made once
+    per request (its agency ids are worked out at most once)."""
+    scope = getattr(request.state, "region_scope", None)
+    if scope is None:
+        scope = request.state.region_scope = scope_of(getattr(request.state, "user", None) or current_user(request))
+    return scope
 
 
 def request_filters(request: Request, params: Any = None) -> Filters:
