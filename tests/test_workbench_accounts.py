@@ -230,6 +230,9 @@ def test_scoped_notice_and_unscoped_reviewer(app):
     county = login(app, "td")
     html = county.get("/agencies").text
     assert "铁东区" in html and "立山区" not in html and "鞍山市人民政府" not in html
+    # the login log: a scoped account sees only its own events
+    log = client.get("/security").text
+    assert "as" in log and ">all<" not in log and ">td<" not in log
 
 
 def test_bulk_confirm_never_touches_findings_outside_the_scope(app):
