@@ -20,6 +20,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nianbao.storage.store import now_iso
@@ -131,9 +132,18 @@ def add_user(store: Store, name: str, password: str, role: str, region_code: str
         return user_id
 
 
+def _where(code: str | None, name_of: Callable[[str], str | None] | None) -> str:
+    """A region scope for the log: its name and code (全部 for none)."""
+    if not code:
+        return "全部"
+    name = name_of(code) if name_of else None
+    return f"{name}（{code}）" if name else code
+
+
 def create_user(store: Store, name: str, password: str, role: str, region_code: str | None, *,
-                by: str, client: str | None = None) -> int:  # fmt: skip
-    """A new account created by the admin ``by`` (an existing name is refused); logged."""
+                by: str, client: str | None = None, name_of: Callable[[str], str | None] | None = None) -> int:  # fmt: skip
+    """A new account created by the admin ``by`` (an existing name is refused); logged (``name_of``
+    names the region in the log)."""
     name = _check_account(name, password, role, region_code)
     now = now_iso()
     with store.transaction():
@@ -144,7 +154,7 @@ def create_user(store: Store, name: str, password: str, role: str, region_code: 
             (name, role, hash_password(password), now, now, region_code or None),
         )
         log_event(store, "account_created", name, client,
-                  f"管理员 {by} 创建；角色 {ROLES[role]}；地区 {region_code or '全部'}")  # fmt: skip
+                  f"管理员 {by} 创建；角色 {ROLES[role]}；地区 {_where(region_code, name_of)}")  # fmt: skip
         return int(cur.lastrowid)
 
 
@@ -154,7 +164,7 @@ def user_by_id(store: Store, user_id: int) -> dict[str, Any] | None:
 
 
 def update_account(store: Store, user_id: int, *, role: str, region_code: str | None, by: str,
-                   client: str | None = None) -> bool:  # fmt: skip
+                   client: str | None = None, name_of: Callable[[str], str | None] | None = None) -> bool:  # fmt: skip
     """Change an account's role and region scope (logged); False when nothing changed.
 
     The account's live sessions keep going: every request reads the role and scope afresh.
@@ -174,7 +184,7 @@ def update_account(store: Store, user_id: int, *, role: str, region_code: str | 
         if user["role"] != role:
             changes.append(f"角色 {ROLES.get(user['role'], user['role'])} → {ROLES[role]}")
         if user["region_code"] != region_code:
-            changes.append(f"地区 {user['region_code'] or '全部'} → {region_code or '全部'}")
+            changes.append(f"地区 {_where(user['region_code'], name_of)} → {_where(region_code, name_of)}")
         log_event(store, "account_changed", user["name"], client, f"管理员 {by}：" + "；".join(changes))
     return True
 

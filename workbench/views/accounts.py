@@ -52,7 +52,7 @@ async def account_create(request: Request) -> Response:
     try:
         region = _region(form)
         user_store.create_user(store, name, password, role, region, by=request.state.user["name"],
-                               client=client_address(request))  # fmt: skip
+                               client=client_address(request), name_of=region_name)  # fmt: skip
     except ValueError as exc:
         flash(request, f"未能创建账号：{exc}", "error")
         return _back()
@@ -75,7 +75,7 @@ async def account_change(request: Request) -> Response:
         if action == "update":
             role = text_param(form.get("role"), user_store.ROLES) or ""
             if user_store.update_account(store, account["id"], role=role, region_code=_region(form), by=admin,
-                                         client=client):  # fmt: skip
+                                         client=client, name_of=region_name):  # fmt: skip
                 flash(request, f"已修改账号 {name} 的角色或地区；该账号的下一次操作即按新的权限执行。")
             else:
                 flash(request, f"账号 {name} 没有变化。", "warn")
