@@ -106,3 +106,17 @@ def test_report_page_links_to_the_marked_cell_and_the_view_keeps_the_scope(clien
     assert 'id="nianbao-mark"' not in everyone.get(url.split("&cell=")[0] + "&cell=x.y").text
     # outside the account's scope: the document itself is not found
     assert client_for("dl").get(url).status_code == 404
+
+
+def test_a_table_printed_inside_a_bigger_one_goes_to_the_table_made_of_exactly_its_cells():
+    values = ["1"] + ["0"] * 14  # the appeals table, 15 cells in layout order
+    cells = [{"tbl": "appeals", "row_key": g, "col_key": k, "raw": v, "status": "ok"}
+             for (g, k), v in zip(original.table_order("appeals", "2021"), values, strict=True)]
+    big = "".join(f"<td>{v}</td>" for v in ["7", *values, "3"])  # the same run inside another table
+    own = "".join(f"<td>{v}</td>" for v in values)
+    html = f"<table><tr><td>申请</td>{big}</tr></table><table><tr><td>复议</td></tr><tr>{own}</tr></table>"
+    marks = _marked(original.mark_cells(html, cells, ["appeals.review.total"], "2021"))
+    assert len(marks) == 1 and marks[0].getparent().getparent().xpath("string(.//td[1])") == "复议"
+    assert marks[0] is marks[0].getparent()[4]
+    # two tables made of exactly these cells: no mark
+    assert original.mark_cells(html + html, cells, ["appeals.review.total"], "2021") is None

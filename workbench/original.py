@@ -4,7 +4,8 @@ The parser does not keep where in the page a cell came from, so the cell is foun
 context: the report's stored cells of that table, in the layout's order (rows, then columns), are a
 sequence of printed values; the page's data tables give another (the value-like cells of rows that
 hold a number, in document order).  The flagged cell is placed where the whole stored table
-matches the page's cells exactly; failing that, a window of it around the cell (up to
+matches the page's cells exactly (when it matches in several places, a page table made of
+exactly those cells wins); failing that, a window of it around the cell (up to
 :data:`WINDOW` cells each side); failing that, the flagged row's own values alone; at each step
 only when exactly one place matches.  A row of zeros printed many times is therefore not marked
 at all: no mark is better than a wrong one.
@@ -118,6 +119,10 @@ def locate(runs: list[list[tuple[Any, str]]], sequence: list[tuple[str, str | No
         if sum(1 for v in window if v) < 2:  # blanks and wildcards alone place nothing
             continue
         found = _places(runs, window)
+        if len(found) > 1 and (lo, hi) == (0, len(values)):
+            # the whole table printed again inside a bigger one (15 zeros of the appeals table among
+            # the applications' zeros): a page table made of exactly these cells is the one
+            found = [(i, p) for i, p in found if p == 0 and len(runs[i]) == len(window)] or found
         if len(found) == 1:
             i, p = found[0]
             return runs[i][p + k - lo][0]
