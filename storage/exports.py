@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -401,6 +401,7 @@ def export_noncompliant(
     severities: Sequence[str] = ("error", "warning"),
     include_missing: bool | None = None,
     rule_titles: dict[str, str] | None = None,
+    agency_ids: Collection[int] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per agency with findings to send up the chain for ``year``.
 
@@ -409,7 +410,8 @@ def export_noncompliant(
     on for ``open``) agencies without any report for the year, unless the history rules have
     run over the store: then their MISSING_REPORT findings decide (a year not yet due is not
     missing).  ``region`` (a division code)
-    keeps agencies in or below it; ``level`` keeps one agency level.  Findings are given in
+    keeps agencies in or below it; ``level`` keeps one agency level; ``agency_ids`` (an account's
+    region scope) keeps only those agencies.  Findings are given in
     Chinese (rule title and message).
     """
     if status not in ("confirmed", "open", *RECTIFY_STATES):
@@ -453,6 +455,8 @@ def export_noncompliant(
         # before any history audit, absence is all we know; after one, the stored MISSING_REPORT
         # findings (already in ``by_agency``) say which years are due (see nianbao.workbench.overview)
         wanted |= {a["id"] for a in store.query("SELECT id FROM agencies")} - set(reports)
+    if agency_ids is not None:
+        wanted &= set(agency_ids)
     if not wanted:
         return []
     agencies = {

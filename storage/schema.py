@@ -385,12 +385,57 @@ def _m005_rectification(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m006_accounts(conn: sqlite3.Connection) -> None:
+    """Accounts: the 管理员 role (``admin``) and an optional region scope (a division code).
+
+    SQLite cannot widen a CHECK constraint in place, so ``users`` is rebuilt; ``sessions`` (whose
+    foreign key cascades from ``users``) is set aside first so that no live session is lost.
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE users_new (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'reviewer', 'readonly')),
+            password_hash TEXT NOT NULL,        -- scrypt$n$r$p$salt_hex$hash_hex
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_login_at TEXT,
+            region_code TEXT                    -- scope: sees only agencies in/below this division (NULL: all)
+        );
+        INSERT INTO users_new (id, name, role, password_hash, disabled, created_at, updated_at, last_login_at)
+            SELECT id, name, role, password_hash, disabled, created_at, updated_at, last_login_at FROM users;
+        CREATE TABLE sessions_keep AS SELECT * FROM sessions;
+        DROP TABLE sessions;
+        DROP TABLE users;
+        ALTER TABLE users_new RENAME TO users;
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,                -- HMAC(key, cookie token): the token itself is not stored
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created REAL NOT NULL,              -- epoch seconds (UTC)
+            last_seen REAL NOT NULL,
+            user_agent TEXT,
+            client TEXT,                        -- client address at login
+            data TEXT NOT NULL DEFAULT '{}',    -- JSON: csrf token, flash messages
+            ended REAL,                         -- set when the session ends (logout, timeout, ...)
+            ended_reason TEXT                   -- logout | idle | expired | password | disabled | reset
+        );
+        CREATE INDEX idx_sessions_user ON sessions(user_id, ended);
+        INSERT INTO sessions SELECT * FROM sessions_keep;
+        DROP TABLE sessions_keep;
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("initial", _m001_initial),
     ("workbench", _m002_workbench),
     ("monitor", _m003_monitor),
     ("sessions", _m004_sessions),
     ("rectification", _m005_rectification),
+    ("accounts", _m006_accounts),
 ]
 
 

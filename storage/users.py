@@ -20,6 +20,7 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nianbao.storage.store import now_iso
@@ -27,7 +28,21 @@ from nianbao.storage.store import now_iso
 if TYPE_CHECKING:
     from nianbao.storage.store import Store
 
-ROLES: dict[str, str] = {"reviewer": "审核员", "readonly": "只读"}
+ROLES: dict[str, str] = {"admin": "管理员", "reviewer": "审核员", "readonly": "只读"}
+# what each role may do, weakest first: an admin also reviews
+RANK: dict[str, int] = {"readonly": 0, "reviewer": 1, "admin": 2}
+LAST_ADMIN = ("不能停用或降级最后一个启用的管理员账号：否则将没有人能够在工作台中创建、停用账号或重置密码。"
+              "请先将另一个账号设为管理员。")  # fmt: skip
+ADMIN_SCOPED = "管理员账号不能限定地区：管理员可以创建任意账号，地区限制对其没有意义。"
+
+
+class AccountError(ValueError):
+    """An account change refused (the message is for the user, in Chinese)."""
+
+
+def has_role(role: str | None, needed: str) -> bool:
+    """Whether ``role`` may do what ``needed`` may (admin > reviewer > readonly)."""
+    return RANK.get(role or "", -1) >= RANK[needed]
 _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 8
 
@@ -62,29 +77,130 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY = hash_password("nianbao-dummy-password", salt=b"\0" * 16)
 
 
-def add_user(store: Store, name: str, password: str, role: str) -> int:
-    """Create an account (or reset an existing one's password and role); returns its id."""
-
+def _check_account(name: str, password: str | None, role: str, region_code: str | None) -> str:
     name = name.strip()
     if not name:
-        raise ValueError("用户名不能为空")
+        raise AccountError("用户名不能为空")
+    if len(name) > 100:
+        raise AccountError("用户名过长（最多 100 字）")
     if role not in ROLES:
-        raise ValueError(f"未知角色 {role!r}：可用 {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"密码至少 {MIN_PASSWORD} 位")
+        raise AccountError(f"未知角色 {role!r}：可用 {', '.join(ROLES)}")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
+    if role == "admin" and region_code:
+        raise AccountError(ADMIN_SCOPED)
+    return name
+
+
+def _enabled_admins(store: Store, *, besides: int | None = None) -> int:
+    return store.conn.execute(
+        "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND id IS NOT ?", (besides,)
+    ).fetchone()[0]
+
+
+def guard_last_admin(store: Store, user_id: int, *, role: str | None = None, disabled: bool = False) -> None:
+    """Refuse a change that would leave no enabled admin (when there is one now)."""
+    row = store.conn.execute("SELECT role, disabled FROM users WHERE id = ?", (user_id,)).fetchone()
+    if row is None or row[0] != "admin" or row[1]:
+        return
+    if (disabled or (role is not None and role != "admin")) and _enabled_admins(store, besides=user_id) == 0:
+        raise AccountError(LAST_ADMIN)
+
+
+def add_user(store: Store, name: str, password: str, role: str, region_code: str | None = None) -> int:
+    """Create an account (or reset an existing one's password, role and scope); returns its id.
+
+    The CLI's ``users add``; the web app's admin page uses :func:`create_user` (no overwrite).
+    """
+    name = _check_account(name, password, role, region_code)
     now = now_iso()
     with store.transaction():
+        existing = store.conn.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
+        if existing:
+            guard_last_admin(store, existing[0], role=role)
         store.conn.execute(
-            """INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+            """INSERT INTO users (name, role, password_hash, created_at, updated_at, region_code)
+               VALUES (?, ?, ?, ?, ?, ?)
                ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash,
-                   disabled = 0, updated_at = excluded.updated_at""",
-            (name, role, hash_password(password), now, now),
+                   region_code = excluded.region_code, disabled = 0, updated_at = excluded.updated_at""",
+            (name, role, hash_password(password), now, now, region_code or None),
         )
         user_id = store.conn.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()[0]
         # a reset password ends every session of the account
         if end_user_sessions(store, user_id, "reset"):
             log_event(store, "sessions_ended", name, None, "密码已由管理员重置")
         return user_id
+
+
+def _where(code: str | None, name_of: Callable[[str], str | None] | None) -> str:
+    """A region scope for the log: its name and code (全部 for none)."""
+    if not code:
+        return "全部"
+    name = name_of(code) if name_of else None
+    return f"{name}（{code}）" if name else code
+
+
+def create_user(store: Store, name: str, password: str, role: str, region_code: str | None, *,
+                by: str, client: str | None = None, name_of: Callable[[str], str | None] | None = None) -> int:  # fmt: skip
+    """A new account created by the admin ``by`` (an existing name is refused); logged (``name_of``
+    names the region in the log)."""
+    name = _check_account(name, password, role, region_code)
+    now = now_iso()
+    with store.transaction():
+        if store.conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+            raise AccountError(f"账号 {name} 已存在")
+        cur = store.conn.execute(
+            "INSERT INTO users (name, role, password_hash, created_at, updated_at, region_code) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, role, hash_password(password), now, now, region_code or None),
+        )
+        log_event(store, "account_created", name, client,
+                  f"管理员 {by} 创建；角色 {ROLES[role]}；地区 {_where(region_code, name_of)}")  # fmt: skip
+        return int(cur.lastrowid)
+
+
+def user_by_id(store: Store, user_id: int) -> dict[str, Any] | None:
+    return store.one("SELECT id, name, role, disabled, region_code, created_at, updated_at, last_login_at "
+                     "FROM users WHERE id = ?", (user_id,))  # fmt: skip
+
+
+def update_account(store: Store, user_id: int, *, role: str, region_code: str | None, by: str,
+                   client: str | None = None, name_of: Callable[[str], str | None] | None = None) -> bool:  # fmt: skip
+    """Change an account's role and region scope (logged); False when nothing changed.
+
+    The account's live sessions keep going: every request reads the role and scope afresh.
+    """
+    with store.transaction():
+        user = user_by_id(store, user_id)
+        if user is None:
+            raise AccountError("没有这个账号")
+        _check_account(user["name"], None, role, region_code)
+        region_code = region_code or None
+        if user["role"] == role and user["region_code"] == region_code:
+            return False
+        guard_last_admin(store, user_id, role=role)
+        store.conn.execute("UPDATE users SET role = ?, region_code = ?, updated_at = ? WHERE id = ?",
+                           (role, region_code, now_iso(), user_id))  # fmt: skip
+        changes = []
+        if user["role"] != role:
+            changes.append(f"角色 {ROLES.get(user['role'], user['role'])} → {ROLES[role]}")
+        if user["region_code"] != region_code:
+            changes.append(f"地区 {_where(user['region_code'], name_of)} → {_where(region_code, name_of)}")
+        log_event(store, "account_changed", user["name"], client, f"管理员 {by}：" + "；".join(changes))
+    return True
+
+
+def reset_password(store: Store, user_id: int, password: str, *, by: str, client: str | None = None) -> None:
+    """An admin sets a new password: every session of the account ends (logged)."""
+    user = user_by_id(store, user_id)
+    if user is None:
+        raise AccountError("没有这个账号")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少 {MIN_PASSWORD} 位")
+    with store.transaction():
+        store.conn.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                           (hash_password(password), now_iso(), user_id))  # fmt: skip
+        ended = end_user_sessions(store, user_id, "reset")
+        log_event(store, "password_reset", user["name"], client, f"管理员 {by} 重置密码；结束会话 {ended} 个")
 
 
 def set_password(store: Store, user_id: int, password: str) -> None:
@@ -97,24 +213,30 @@ def set_password(store: Store, user_id: int, password: str) -> None:
         end_user_sessions(store, user_id, "password")
 
 
-def set_disabled(store: Store, name: str, disabled: bool = True) -> bool:
-    """Disable (or enable) an account; disabling ends its sessions.  False if there is no such account."""
+def set_disabled(store: Store, name: str, disabled: bool = True, *, by: str | None = None,
+                 client: str | None = None) -> bool:  # fmt: skip
+    """Disable (or enable) an account; disabling ends its sessions at once.  False if there is no
+    such account; :class:`AccountError` for the last enabled admin."""
     with store.transaction():
         row = store.conn.execute("SELECT id FROM users WHERE name = ?", (name.strip(),)).fetchone()
         if row is None:
             return False
+        if disabled:
+            guard_last_admin(store, row[0], disabled=True)
         store.conn.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
                            (int(disabled), now_iso(), row[0]))  # fmt: skip
-        if disabled:
-            end_user_sessions(store, row[0], "disabled")
-        log_event(store, "disabled" if disabled else "enabled", name.strip(), None, None)
+        ended = end_user_sessions(store, row[0], "disabled") if disabled else 0
+        detail = f"管理员 {by}" if by else None
+        if ended:
+            detail = (detail + "；" if detail else "") + f"结束会话 {ended} 个"
+        log_event(store, "disabled" if disabled else "enabled", name.strip(), client, detail)
     return True
 
 
 def get_user(store: Store, name: str) -> dict[str, Any] | None:
     """The enabled account named ``name`` (without its hash), or None."""
     return store.one(
-        "SELECT id, name, role, created_at, last_login_at FROM users WHERE name = ? AND disabled = 0",
+        "SELECT id, name, role, region_code, created_at, last_login_at FROM users WHERE name = ? AND disabled = 0",
         (name,),
     )
 
@@ -136,7 +258,8 @@ def authenticate(store: Store, name: str, password: str) -> dict[str, Any] | Non
 
 
 def list_users(store: Store) -> list[dict[str, Any]]:
-    return store.query("SELECT id, name, role, disabled, created_at, last_login_at FROM users ORDER BY name")
+    return store.query("SELECT id, name, role, disabled, region_code, created_at, updated_at, last_login_at "
+                       "FROM users ORDER BY name")
 
 
 def secret(store: Store, name: str) -> str:
@@ -178,7 +301,7 @@ def load_session(store: Store, session_id: str, *, idle_seconds: float, absolute
     now = time.time() if now is None else now
     row = store.one(
         """SELECT s.id, s.user_id, s.created, s.last_seen, s.user_agent, s.client, s.data, s.ended,
-                  u.name AS user_name, u.role, u.disabled
+                  u.name AS user_name, u.role, u.disabled, u.region_code
            FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?""",
         (session_id,),
     )
@@ -248,6 +371,9 @@ EVENT_LABELS: dict[str, str] = {
     "sessions_ended": "会话已全部结束",
     "disabled": "停用账号",
     "enabled": "启用账号",
+    "account_created": "创建账号",
+    "account_changed": "修改角色或地区",
+    "password_reset": "管理员重置密码",
     "unlocked": "管理员解除锁定",
     "foreign_origin": "跨站请求（已拒绝）",
 }

@@ -22,6 +22,7 @@ from nianbao import labels
 from nianbao.storage.store import Store
 from nianbao.workbench.sessions import SecuritySettings, WorkbenchSecurity, session_key
 from nianbao.workbench.views import (
+    accounts,
     agencies,
     auth,
     calendar,
@@ -62,6 +63,9 @@ def routes() -> list:
         Route("/logout", auth.logout, methods=["POST"], name="logout"),
         Route("/account/password", auth.change_password, methods=["GET", "POST"], name="password"),
         Route("/security", auth.security_log, name="security"),
+        Route("/admin/accounts", accounts.account_list, name="accounts"),
+        Route("/admin/accounts/new", accounts.account_create, methods=["POST"], name="account_create"),
+        Route("/admin/accounts/{user_id:int}", accounts.account_change, methods=["POST"], name="account_change"),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 

@@ -268,9 +268,10 @@ def client_address(request: Request) -> str:
 
 
 def session_user(request: Request) -> dict[str, Any] | None:
-    """The live session's user (id, name, role), or None."""
+    """The live session's user (id, name, role, region scope), read afresh on every request, or None."""
     row = request.scope.get("nianbao.session_row")
-    return {"id": row["user_id"], "name": row["user_name"], "role": row["role"]} if row else None
+    return ({"id": row["user_id"], "name": row["user_name"], "role": row["role"], "region": row.get("region_code")}
+            if row else None)  # fmt: skip
 
 
 def start_session(request: Request, user: dict[str, Any]) -> None:

@@ -23,6 +23,7 @@ from nianbao.storage import users as user_store
 from nianbao.storage.views import HEALTH_LABELS
 from nianbao.workbench import wording
 from nianbao.workbench.overview import Filters
+from nianbao.workbench.scope import RegionScope, scope_of
 from nianbao.workbench.sessions import csrf_ok, csrf_token, session_user
 
 HERE = Path(__file__).parent
@@ -90,6 +91,23 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status=status)
 
 
+ROLE_MESSAGES = {"reviewer": "您的账号为只读账号，不能修改审核状态。", "admin": "只有管理员可以管理账户。"}
+
+
+def request_scope(request: Request) -> RegionScope:
+    """The region scope of the request's account (see :mod:`nianbao.workbench.scope`), made once
+    per request (its agency ids are worked out at most once)."""
+    scope = getattr(request.state, "region_scope", None)
+    if scope is None:
+        scope = request.state.region_scope = scope_of(getattr(request.state, "user", None) or current_user(request))
+    return scope
+
+
+def request_filters(request: Request, params: Any = None) -> Filters:
+    """The officer's filters (query parameters, or ``params``) kept inside the account's scope."""
+    return request_scope(request).clamp(filters_from(request.query_params if params is None else params))
+
+
 def page(role: str | None = None) -> Callable[[Handler], Handler]:
     """Guard a view: login required; on POST a valid CSRF token; ``role`` required to change data."""
 
@@ -108,8 +126,8 @@ def page(role: str | None = None) -> Callable[[Handler], Handler]:
                 if not csrf_ok(request, form.get("csrf_token")):
                     return error_page(request, 403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
                 request.state.form = form
-            if role is not None and user["role"] != role:
-                return error_page(request, 403, "您的账号为只读账号，不能修改审核状态。")
+            if role is not None and not user_store.has_role(user["role"], role):
+                return error_page(request, 403, ROLE_MESSAGES.get(role, "您的账号无权进行此操作。"))
             return await func(request)
 
         return wrapper
@@ -253,7 +271,9 @@ def render(request: Request, name: str, context: dict[str, Any], *, status: int 
     user = getattr(request.state, "user", None)
     ctx = {
         "user": user,
-        "can_review": bool(user and user["role"] == "reviewer"),
+        "can_review": bool(user and user_store.has_role(user["role"], "reviewer")),
+        "is_admin": bool(user and user["role"] == "admin"),
+        "scope_label": request_scope(request).label if user else None,
         "csrf_token": csrf_token(request),
         "flashes": request.session.pop("flash", []),
         "rule_titles": request.app.state.rule_titles(),

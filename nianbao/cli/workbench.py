@@ -10,6 +10,8 @@ import click
 from nianbao.storage import users as user_store
 from nianbao.storage.store import Store
 from nianbao.workbench.app import create_app
+from nianbao.workbench.places import region_name
+from nianbao.workbench.scope import resolve_region
 from nianbao.workbench.sessions import SecuritySettings
 
 _db_option = click.option(
@@ -47,7 +49,7 @@ def serve(db_path: str, host: str, port: int, secure_cookies: bool, trusted_prox
         raise click.ClickException(str(exc)) from exc
     n = app.state.store.one("SELECT COUNT(*) AS n FROM users")["n"]
     if n == 0:
-        click.echo("提示：还没有任何账号，请先运行 nianbao users add NAME --role reviewer", err=True)
+        click.echo("提示：还没有任何账号，请先运行 nianbao users add NAME --role admin", err=True)
     click.echo(f"工作台：http://{host}:{port}/  （数据库 {db_path}，按 Ctrl+C 停止）", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -60,21 +62,30 @@ def users() -> None:
 @users.command("add")
 @click.argument("name")
 @_db_option
-@click.option("--role", type=click.Choice(["reviewer", "readonly"]), required=True, help="Account role.")
+@click.option("--role", type=click.Choice(list(user_store.ROLES)), required=True,
+              help="Account role: admin (管理员: manages accounts in the web app, and reviews), reviewer, readonly.")
+@click.option("--region", "region", default=None, metavar="CODE|NAME",
+              help="Limit the account to a division and what lies below it (a division code such as 210300, "
+                   "or a unique name such as 辽宁省鞍山市); not for admin accounts.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def users_add(name: str, db_path: str, role: str, password_stdin: bool) -> None:
-    """Create an account (or reset its password and role)."""
+def users_add(name: str, db_path: str, role: str, region: str | None, password_stdin: bool) -> None:
+    """Create an account (or reset its password, role and region scope)."""
 
+    try:
+        region_code = resolve_region(region)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
     with Store(db_path) as store:
         try:
-            user_store.add_user(store, name, password, role)
+            user_store.add_user(store, name, password, role, region_code)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
-    click.echo(f"已保存账号 {name}（{user_store.ROLES[role]}）；数据库 {db_path}")
+    where = f"，限定地区 {region_name(region_code) or region_code}（{region_code}）" if region_code else ""
+    click.echo(f"已保存账号 {name}（{user_store.ROLES[role]}{where}）；数据库 {db_path}")
 
 
 @users.command("list")
@@ -85,13 +96,18 @@ def users_list(db_path: str) -> None:
     with Store(db_path) as store:
         for u in user_store.list_users(store):
             state = "（已停用）" if u["disabled"] else ""
-            click.echo(f"{u['name']}\t{user_store.ROLES.get(u['role'], u['role'])}{state}\t"
+            where = region_name(u["region_code"]) or u["region_code"] if u["region_code"] else "全部地区"
+            click.echo(f"{u['name']}\t{user_store.ROLES.get(u['role'], u['role'])}{state}\t{where}\t"
                        f"上次登录 {u['last_login_at'] or '—'}")
 
 
 def _set_disabled(name: str, db_path: str, disabled: bool) -> None:
     with Store(db_path) as store:
-        if not user_store.set_disabled(store, name, disabled):
+        try:
+            found = user_store.set_disabled(store, name, disabled)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if not found:
             raise click.ClickException(f"没有名为 {name} 的账号")
 
 

@@ -12,8 +12,17 @@ from nianbao.labels import TIMELINESS_LABELS
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.places import agency_place, region_name
-from nianbao.workbench.views.overview import region_options
-from nianbao.workbench.web import error_page, filter_params, filters_from, int_param, page, render, text_param
+from nianbao.workbench.views.overview import scoped_regions
+from nianbao.workbench.web import (
+    error_page,
+    filter_params,
+    int_param,
+    page,
+    render,
+    request_filters,
+    request_scope,
+    text_param,
+)
 
 PAGE_SIZE = 100
 
@@ -26,7 +35,7 @@ def _place_text(place) -> str:
 @page()
 async def agency_list(request: Request) -> Response:
     store = request.app.state.store
-    f = filters_from(request.query_params)
+    f = request_filters(request)
     years = q.years(store)
     year = f.year or (years[0] if years else None)
     wanted = text_param(request.query_params.get("timeliness"), TIMELINESS_LABELS)
@@ -60,7 +69,7 @@ async def agency_list(request: Request) -> Response:
         "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         "region_label": region_name(f.region) if f.region else "全部地区",
         "params": filter_params(f, year=year), "audited": audited,
-        "regions": region_options(q.agencies(store), f.region), "shown": replace(f, year=year),
+        "regions": scoped_regions(request, q.agencies(store), f.region), "shown": replace(f, year=year),
     })  # fmt: skip
 
 
@@ -68,7 +77,7 @@ async def agency_list(request: Request) -> Response:
 async def agency_detail(request: Request) -> Response:
     store = request.app.state.store
     agency = store.agency(int(request.path_params["agency_id"]))
-    if agency is None:
+    if agency is None or not request_scope(request).allows_agency(agency):
         return error_page(request, 404, "没有这个机构。")
     reports = q.agency_reports(store, agency["id"])
     years = q.years(store)

@@ -9,7 +9,16 @@ from starlette.responses import RedirectResponse, Response
 
 from nianbao.storage import users as user_store
 from nianbao.workbench.sessions import client_address, end_session, settings_of, start_session
-from nianbao.workbench.web import csrf_ok, current_user, error_page, flash, page, render, safe_next
+from nianbao.workbench.web import (
+    csrf_ok,
+    current_user,
+    error_page,
+    flash,
+    page,
+    render,
+    request_scope,
+    safe_next,
+)
 
 CSRF_MESSAGE = "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"
 
@@ -100,10 +109,12 @@ async def change_password(request: Request) -> Response:
 
 @page()
 async def security_log(request: Request) -> Response:
-    """Login events and live sessions (reviewers see everyone's; read-only accounts their own)."""
+    """Login events and live sessions (admins and reviewers without a region scope see everyone's;
+    read-only and region-scoped accounts their own)."""
     store = request.app.state.store
     user = request.state.user
-    own = None if user["role"] == "reviewer" else user["name"]
+    everyone = user_store.has_role(user["role"], "reviewer") and not request_scope(request).limited
+    own = None if everyone else user["name"]
     return render(request, "security.html", {
         "events": user_store.auth_events(store, limit=300, user_name=own),
         "sessions": user_store.live_sessions(store, own),

@@ -15,8 +15,8 @@ from nianbao.storage import views as q
 from nianbao.workbench import calendar as cal
 from nianbao.workbench import overview as ov
 from nianbao.workbench.places import region_name
-from nianbao.workbench.views.overview import region_options
-from nianbao.workbench.web import filters_from, page, render
+from nianbao.workbench.views.overview import scoped_regions
+from nianbao.workbench.web import page, render, request_filters
 
 KIND_LABELS = {"government": "人民政府", "department": "政府部门", "township": "乡镇（街道）", None: "类型不明"}
 
@@ -24,7 +24,7 @@ KIND_LABELS = {"government": "人民政府", "department": "政府部门", "town
 @page()
 async def calendar_page(request: Request) -> Response:
     store = request.app.state.store
-    f = filters_from(request.query_params)
+    f = request_filters(request)
     years = q.years(store)
     choices = sorted(set(years) | {rectify.today_beijing().year - 1}, reverse=True)
     year = f.year or choices[0]
@@ -46,6 +46,6 @@ async def calendar_page(request: Request) -> Response:
     return render(request, "calendar.html", {
         "f": f, "shown": replace(f, year=year), "year": year, "years": choices, "rows": rows, "today": today,
         "counts": counts, "states": cal.STATES, "levels": LEVELS,
-        "regions": region_options(q.agencies(store), f.region),
+        "regions": scoped_regions(request, q.agencies(store), f.region),
         "region_label": region_name(f.region) if f.region else "全部地区",
     })  # fmt: skip

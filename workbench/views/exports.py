@@ -17,8 +17,8 @@ from nianbao.storage.exports import (
     write_xlsx,
 )
 from nianbao.workbench.places import region_name
-from nianbao.workbench.views.overview import region_options
-from nianbao.workbench.web import error_page, filters_from, int_param, page, render
+from nianbao.workbench.views.overview import scoped_regions
+from nianbao.workbench.web import error_page, int_param, page, render, request_filters, request_scope
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -29,7 +29,7 @@ MEDIA = {
 
 def _options(request: Request, years: list[int]) -> dict:
     params = request.query_params
-    f = filters_from(params)
+    f = request_filters(request)
     allowed = ("confirmed", "open", *rectify.STATES)
     status = params.get("export_status") if params.get("export_status") in allowed else "confirmed"
     return {"year": int_param(params.get("year")) or (years[0] if years else None), "status": status,
@@ -40,6 +40,7 @@ def _rows(request: Request, opts: dict) -> list[dict]:
     return export_noncompliant(
         request.app.state.store, year=opts["year"], status=opts["status"], region=opts["region"],
         level=opts["level"], rule_titles=request.app.state.rule_titles(),
+        agency_ids=request_scope(request).agency_ids(request.app.state.store),
     )  # fmt: skip
 
 
@@ -51,7 +52,7 @@ async def export_page(request: Request) -> Response:
     return render(request, "export.html", {
         "opts": opts, "years": years, "rows": rows[:50], "total": len(rows),
         "region_label": region_name(opts["region"]) if opts["region"] else "全部地区",
-        "columns": NONCOMPLIANT_COLUMNS, "regions": region_options(q.agencies(request.app.state.store), opts["region"]),
+        "columns": NONCOMPLIANT_COLUMNS, "regions": scoped_regions(request, q.agencies(request.app.state.store), opts["region"]),
     })  # fmt: skip
 
 

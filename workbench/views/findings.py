@@ -10,15 +10,16 @@ from nianbao.storage import rectify
 from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.places import region_name
-from nianbao.workbench.views.overview import region_options
+from nianbao.workbench.views.overview import scoped_regions
 from nianbao.workbench.web import (
     error_page,
     filter_params,
-    filters_from,
     flash,
     int_param,
     page,
     render,
+    request_filters,
+    request_scope,
     safe_next,
     text_param,
 )
@@ -39,14 +40,15 @@ QUEUE_SEVERITIES = ("error", "warning")  # the default review queue: 提示 noti
 MAX_SEARCH = 100
 
 
-def queue_scope(store, params) -> tuple[dict, dict]:
+def queue_scope(request: Request, store, params) -> tuple[dict, dict]:
     """(finding filters, extra query params) of the review queue for ``params`` (query or form).
 
     Without an explicit 严重程度 the queue shows errors and warnings (``severity=all`` shows every
-    severity); ``q`` searches the message, agency name and evidence.
+    severity); ``q`` searches the message, agency name and evidence.  Always inside the account's
+    region scope (a bulk action on 「当前筛选的全部」 never reaches a finding outside it).
     """
-    f = filters_from(params)
-    scope = _scope(store, f)
+    f = request_filters(request, params)
+    scope = request_scope(request).finding_filters(store, _scope(store, f))
     extra: dict = {}
     if f.severity is None:
         if params.get("severity") == "all":
@@ -72,8 +74,8 @@ def sorted_rules(names, titles: dict[str, str]) -> list[str]:
 @page()
 async def finding_list(request: Request) -> Response:
     store = request.app.state.store
-    f = filters_from(request.query_params)
-    scope, extra = queue_scope(store, request.query_params)
+    f = request_filters(request)
+    scope, extra = queue_scope(request, store, request.query_params)
     pageno = max(int_param(request.query_params.get("page")) or 1, 1)
     total = q.count_findings(store, **scope)
     rows = q.findings(store, limit=PAGE_SIZE, offset=(pageno - 1) * PAGE_SIZE, **scope)
@@ -85,19 +87,23 @@ async def finding_list(request: Request) -> Response:
     return render(request, "findings.html", {
         "f": f, "rows": rows, "total": total, "page": pageno,
         "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), "years": q.years(store),
-        "rule_names": sorted_rules({g["rule"] for g in q.finding_groups(store)}, titles),
+        "rule_names": sorted_rules({g["rule"] for g in q.finding_groups(
+            store, **request_scope(request).finding_filters(store, {}))}, titles),
         "region_label": region_name(f.region) if f.region else "全部地区",
-        "regions": region_options(q.agencies(store), f.region),
+        "regions": scoped_regions(request, q.agencies(store), f.region),
         "params": {**filter_params(f), **extra}, "search": extra.get("q", ""),
         "queue_default": "severities" in scope, "notices": notices, "rectify_state": extra.get("rectify"),
     })  # fmt: skip
 
 
-def _chosen(store, form) -> list[str]:
+def _chosen(request: Request, store, form) -> list[str]:
+    """Fingerprints the form names (ticked ones, or every one matching the filters), only those
+    inside the account's region scope."""
     if form.get("scope") == "filtered":
-        return q.fingerprints(store, **queue_scope(store, form)[0])
+        return q.fingerprints(store, **queue_scope(request, store, form)[0])
     fps = [str(v) for v in form.getlist("fp") if str(v).isalnum()]
-    known = set(q.fingerprints(store, fingerprints=fps, active_only=False)) if fps else set()
+    wanted = request_scope(request).finding_filters(store, {"fingerprints": fps, "active_only": False})
+    known = set(q.fingerprints(store, **wanted)) if fps else set()
     return [fp for fp in fps if fp in known]
 
 
@@ -109,7 +115,7 @@ def _notify(request: Request, store, form) -> Response:
         return error_page(request, 400, "通知整改需要填写整改期限（日期）和通知对象。")
     if len(told) > 200:
         return error_page(request, 400, "通知对象过长（最多 200 字）。")
-    fps = _chosen(store, form)
+    fps = _chosen(request, store, form)
     if not fps:
         flash(request, "没有选中任何问题。", "warn")
     else:
@@ -134,7 +140,7 @@ async def review(request: Request) -> Response:
     note = (str(form.get("note") or "").strip() or None)
     if note and len(note) > MAX_NOTE:
         return error_page(request, 400, f"备注过长（最多 {MAX_NOTE} 字）。")
-    fps = _chosen(store, form)
+    fps = _chosen(request, store, form)
     if not fps:
         flash(request, "没有选中任何问题。", "warn")
     else:

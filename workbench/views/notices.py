@@ -16,7 +16,7 @@ from nianbao.storage import rectify
 from nianbao.workbench import notice as notice_mod
 from nianbao.workbench.notice_docx import to_pdf, write_docx
 from nianbao.workbench.views.scores import ranking_rows
-from nianbao.workbench.web import error_page, filters_from, page
+from nianbao.workbench.web import error_page, page, request_filters
 
 MEDIA = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -30,7 +30,7 @@ async def notice_file(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in MEDIA:
         return error_page(request, 404, "不支持的格式。")
-    f = filters_from(request.query_params)
+    f = request_filters(request)
     if not f.region or not f.year:
         return error_page(request, 400, "请先在概览中选择地区和年度，再生成通报。")
     deadline = rectify.parse_deadline(request.query_params.get("deadline")) or (

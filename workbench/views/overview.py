@@ -13,7 +13,7 @@ from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench.charts import Bar, Segment, bar_chart
 from nianbao.workbench.places import agency_place, child_level, region_name
-from nianbao.workbench.web import filter_params, filters_from, link, page, render
+from nianbao.workbench.web import filter_params, link, page, render, request_filters, request_scope
 
 
 def region_options(agencies: list[dict[str, Any]], selected: str | None) -> list[tuple[str, str, int]]:
@@ -30,6 +30,12 @@ def region_options(agencies: list[dict[str, Any]], selected: str | None) -> list
                 continue
             seen.setdefault(part[0], (path, (part[0], part[1], depth)))
     return [opt for _, opt in sorted(seen.values())]
+
+
+def scoped_regions(request: Request, agencies: list[dict[str, Any]], selected: str | None) -> list[tuple[str, str, int]]:
+    """The region selector's options for the request's account: only regions inside its scope."""
+    scope = request_scope(request)
+    return scope.region_options(region_options(scope.agencies(agencies), selected))
 
 
 MAX_ROWS = 300
@@ -67,7 +73,7 @@ def rules_chart(rules: list[ov.RuleRow], titles: dict[str, str], f: ov.Filters) 
 @page()
 async def overview(request: Request) -> Response:
     store = request.app.state.store
-    f = filters_from(request.query_params)
+    f = request_filters(request)
     years = q.years(store)
     agencies = q.agencies(store)
     group_by = f.group_by or child_level(f.region)
@@ -103,7 +109,7 @@ async def overview(request: Request) -> Response:
             "group_by": group_by,
             "group_label": REGION_LEVEL_LABELS.get(group_by, group_by),
             "region_label": region_name(f.region) if f.region else "全部地区",
-            "regions": region_options(agencies, f.region),
+            "regions": scoped_regions(request, agencies, f.region),
             "rule_names": sorted(rule_names or set(titles), key=lambda r: (titles.get(r, r), r)),
             "timeliness_chart": timeliness_chart(data.rows, f, group_by),
             "rules_chart": rules_chart(data.rules, titles, f),

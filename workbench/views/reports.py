@@ -18,11 +18,11 @@ from starlette.responses import Response
 from nianbao.layouts import SECTIONS
 from nianbao.storage import rectify
 from nianbao.storage import views as q
+from nianbao.workbench import original, pages, tables
 from nianbao.workbench import overview as ov
-from nianbao.workbench import pages, tables
 from nianbao.workbench.history import parse_change_evidence
 from nianbao.workbench.places import agency_place
-from nianbao.workbench.web import DOCUMENT_CSP, error_page, page, render
+from nianbao.workbench.web import DOCUMENT_CSP, error_page, int_param, page, render, request_scope
 
 INLINE_FORMATS = {"html", "text"}
 SECTION_TABLES = {"2": "二、主动公开政府信息情况", "3": "三、收到和处理政府信息公开申请情况",
@@ -41,7 +41,7 @@ async def report_detail(request: Request) -> Response:
     store = request.app.state.store
     rid = int(request.path_params["report_id"])
     report = q.report(store, rid)
-    if report is None:
+    if report is None or not request_scope(request).allows_report(store, report):
         return error_page(request, 404, "没有这份报告。")
     findings = q.findings(store, report_id=rid, active_only=False)
     cells = q.cells(store, rid)
@@ -58,6 +58,20 @@ async def report_detail(request: Request) -> Response:
         f["history"] = history.get(f["fingerprint"], [])
         f["rect_text"] = rectify.evidence_text(_loads(f["rectify_evidence"], {})) if f.get("rectify_evidence") else None
         f["diff"] = parse_change_evidence(f["evidence"], layout) if f["rule"] == "CHANGED_AFTER_PUBLICATION" else None
+    # the flagged cells of each finding, to mark in the HTML original (only where they can be placed)
+    have = {f"{c['tbl']}.{c['row_key']}.{c['col_key']}" for c in cells}
+    cell_keys = {f["id"]: sorted(k for k in (f"{t}.{r}.{c}" for t, r, c in
+                                               tables.involved_cells(f["rule"], f["location"], layout)[0]) if k in have)
+                 for f in findings}  # fmt: skip
+    cell_keys = {fid: keys for fid, keys in cell_keys.items() if keys}
+    placed: set = set()
+    if report["format"] == "html" and report["version_id"] and cell_keys:
+        v = q.version(store, report["version_id"])
+        html = _decoded(store.read_blob(v["sha256"]), _charset(v["content_type"])) if v else None
+        if html is not None:
+            placed = await run_in_threadpool(original.placeable, html, cells, cell_keys, layout)
+    for f in findings:
+        f["cell_keys"] = cell_keys.get(f["id"]) if f["id"] in placed else None
     # a change diff quotes old and new sentences: not a passage to mark in this reading's prose
     evidence = [f["evidence"] for f in findings if f["evidence"] and f["diff"] is None]
     sections = _loads(report["sections"], {})
@@ -89,7 +103,7 @@ async def document_pages(request: Request) -> Response:
     """How many page images an original has (rendered on first ask), as the report page's list."""
     store = request.app.state.store
     v = q.version(store, int(request.path_params["version_id"]))
-    if v is None or store.files_dir is None:
+    if v is None or store.files_dir is None or not request_scope(request).allows_version(store, v["id"]):
         return error_page(request, 404, "没有这份文件。")
     files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
                                     v["format"] or "")
@@ -102,7 +116,8 @@ async def document_page_image(request: Request) -> Response:
     store = request.app.state.store
     v = q.version(store, int(request.path_params["version_id"]))
     n = int(request.path_params["n"])
-    if v is None or store.files_dir is None or not 1 <= n <= pages.MAX_PAGES:
+    if (v is None or store.files_dir is None or not 1 <= n <= pages.MAX_PAGES
+            or not request_scope(request).allows_version(store, v["id"])):
         return error_page(request, 404, "没有这一页。")
     files = await run_in_threadpool(pages.render, store.files_dir, v["sha256"], store.read_blob(v["sha256"]),
                                     v["format"] or "")
@@ -140,12 +155,29 @@ def _charset(content_type: str | None) -> str | None:
     return m.group(1) if m else None
 
 
+MAX_CELLS = 20
+
+
+def _marked_cells(request: Request, store, v: dict, body: bytes, charset: str | None) -> str | None:
+    """The page with the cells ``?cell=tbl.row.col`` of report ``?report=`` (read from this very
+    version, inside the account's scope) marked; None when not asked or not placeable."""
+    keys = [k[:120] for k in request.query_params.getlist("cell")[:MAX_CELLS] if tables.split_where(k[:120])]
+    rid = int_param(request.query_params.get("report"))
+    if not keys or rid is None:
+        return None
+    report = q.report(store, rid)
+    if report is None or report["version_id"] != v["id"] or not request_scope(request).allows_report(store, report):
+        return None
+    html = _decoded(body, charset)
+    return original.mark_cells(html, q.cells(store, rid), keys, report["layout"]) if html is not None else None
+
+
 @page()
 async def document_view(request: Request) -> Response:
     """The stored page for the sandboxed iframe: no scripts, no requests out, no sniffing."""
     store = request.app.state.store
     v = q.version(store, int(request.path_params["version_id"]))
-    if v is None:
+    if v is None or not request_scope(request).allows_version(store, v["id"]):
         return error_page(request, 404, "没有这份文件。")
     body = store.read_blob(v["sha256"])
     headers = {
@@ -156,6 +188,10 @@ async def document_view(request: Request) -> Response:
     }
     if v["format"] == "html":
         charset = _charset(v["content_type"])
+        marked_cells = _marked_cells(request, store, v, body, charset)
+        if marked_cells is not None:  # the flagged cells outlined, for the iframe to scroll to (#nianbao-mark)
+            return Response(marked_cells.encode("utf-8"), media_type=None,
+                            headers={**headers, "Content-Type": "text/html; charset=utf-8"})
         wanted = str(request.query_params.get("mark") or "")[:MAX_MARK]
         if wanted:  # the flagged passage marked, for the iframe to scroll to (#nianbao-mark)
             html = _decoded(body, charset)
@@ -185,7 +221,7 @@ async def document_download(request: Request) -> Response:
     store = request.app.state.store
     vid = int(request.path_params["version_id"])
     v = q.version(store, vid)
-    if v is None:
+    if v is None or not request_scope(request).allows_version(store, vid):
         return error_page(request, 404, "没有这份文件。")
     name = _filename(v["final_url"] or v["url"], vid, v["format"])
     ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", name)

@@ -13,9 +13,11 @@ from starlette.responses import Response
 
 from nianbao import labels
 from nianbao.storage import views as q
-from nianbao.workbench.web import error_page, int_param, page, render, text_param
+from nianbao.workbench.web import error_page, int_param, page, render, request_scope, text_param
 
 PAGE_SIZE = 30
+# a run covers every site it crawled: shown only to accounts without a region scope
+SCOPED_MESSAGE = "抓取记录涵盖所有地区的网站，只对不限地区的账号开放。"
 RUN_KINDS = {"crawl": "抓取", "monitor": "监测计划", "ingest": "导入", "reparse": "重新解析"}
 RUN_STATUSES = labels.RUN_STATUSES
 
@@ -27,6 +29,8 @@ def health_counts(sites: list[dict]) -> Counter:
 
 @page()
 async def run_list(request: Request) -> Response:
+    if request_scope(request).limited:
+        return error_page(request, 403, SCOPED_MESSAGE)
     store = request.app.state.store
     kinds = q.run_kinds(store)
     kind = text_param(request.query_params.get("kind"))
@@ -47,6 +51,8 @@ async def run_list(request: Request) -> Response:
 
 @page()
 async def run_detail(request: Request) -> Response:
+    if request_scope(request).limited:
+        return error_page(request, 403, SCOPED_MESSAGE)
     store = request.app.state.store
     rid = int(request.path_params["run_id"])
     found = q.run_summaries(store, run_id=rid, limit=1)

@@ -19,8 +19,8 @@ from nianbao.storage import views as q
 from nianbao.workbench import overview as ov
 from nianbao.workbench import scores as sc
 from nianbao.workbench.places import region_name
-from nianbao.workbench.views.overview import region_options
-from nianbao.workbench.web import error_page, filter_params, filters_from, page, render
+from nianbao.workbench.views.overview import scoped_regions
+from nianbao.workbench.web import error_page, filter_params, page, render, request_filters
 
 WEIGHTS_ENV = "NIANBAO_SCORE_WEIGHTS"  # e.g. "timeliness=30,arithmetic=30"
 
@@ -70,14 +70,14 @@ def _pct(v: float | None) -> Any:
 @page()
 async def score_page(request: Request) -> Response:
     store = request.app.state.store
-    f = filters_from(request.query_params)
+    f = request_filters(request)
     years = q.years(store)
     year = f.year or (years[0] if years else None)
     w = weights()
     rows = region_scores(store, f, year, w) if year else []
     return render(request, "scores.html", {
         "f": f, "year": year, "years": years, "rows": rows, "weights": w, "components": sc.COMPONENTS,
-        "regions": region_options(q.agencies(store), f.region), "pct": _pct,
+        "regions": scoped_regions(request, q.agencies(store), f.region), "pct": _pct,
         "region_label": region_name(f.region) if f.region else "全部地区",
         "params": filter_params(f, year=year), "shown": replace(f, year=year),
     })  # fmt: skip
@@ -120,7 +120,7 @@ def summary_workbook(rows: list[sc.Score], w: dict[str, float], *, title: str) -
 @page()
 async def score_export(request: Request) -> Response:
     store = request.app.state.store
-    f = filters_from(request.query_params)
+    f = request_filters(request)
     years = q.years(store)
     year = f.year or (years[0] if years else None)
     if not year:
