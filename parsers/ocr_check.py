@@ -13,7 +13,9 @@ blank is better than a wrong number, which would accuse an agency.
 A reading that makes an identity fail is believed only when every OCR cell of that identity
 was read with confidence :data:`SURE` and none of them came out empty; otherwise the doubtful
 cells (all of them, when one of a row's or group's cells is empty) become ``unreadable`` (a misread digit must not become
-an arithmetic finding against the agency, nor a wrong number in the store).
+an arithmetic finding against the agency, nor a wrong number in the store).  A doubted reading
+is taken back when another identity, fully known, confirms it (never the failing one: the value
+it implies is shown in the note, not taken).
 
 Identities used: each section 3 row (six applicant columns = 总计), each section 3 column
 (一+二 = (七)总计+四, (七) = Σ results), each section 4 group (four results = 总计).
@@ -186,6 +188,27 @@ def verify(report: Report) -> dict[str, int]:
     eqs = list(identities(report))
     if report.read_by == "ocr":
         stats["repaired"] += _short_rows(report, eqs)
+    _resolve(report, suspects, blanks, eqs, stats)
+    hints: dict[Key, list[int]] = {}  # what a failing identity implies for its one doubtful cell
+    for _ in range(3):  # a reading a failing identity made doubtful may be confirmed by another one
+        if not _doubt_failures(report, eqs, suspects, stats, hints):
+            break
+        _resolve(report, suspects, blanks, eqs, stats)
+    for key, cands in suspects.items():
+        cell = _cell(report, key)
+        if cell is None:
+            continue
+        cands = cands + [h for h in hints.get(key, []) if h not in cands]
+        shown = "、".join(str(c) for c in cands) if cands else "none"
+        cell.note = (f"OCR read {cell.raw!r} (confidence {cell.confidence or 0:.2f}), not accepted: "
+                     f"candidates {shown}; no identity confirms one")
+        stats["unreadable"] += 1
+    return stats
+
+
+def _resolve(report: Report, suspects: dict[Key, list[int]], blanks: dict[Key, list[int]],
+             eqs: list[list[tuple[Key, int]]], stats: dict[str, int]) -> None:
+    """Take the candidates the identities confirm, until nothing changes."""
     changed = True
     while changed and (suspects or blanks):
         changed = False
@@ -205,22 +228,12 @@ def verify(report: Report) -> dict[str, int]:
         # an empty OCR cell stays blank (0 in the identities) unless an identity confirms the 0
         for key in list(blanks):
             cell = _cell(report, key)
-            if cell is not None and _choose(report, key, blanks[key], eqs) == 0:
+            if cell is not None and cell.status == "blank" and _choose(report, key, blanks[key], eqs) == 0:
                 cell.value, cell.status = 0, "ok"
                 cell.note = f"OCR read nothing in this cell; {REPAIRED}: 0"
                 del blanks[key]
                 stats["repaired"] += 1
                 changed = True
-    _doubt_failures(report, eqs, suspects, stats)
-    for key, cands in suspects.items():
-        cell = _cell(report, key)
-        if cell is None:
-            continue
-        shown = "、".join(str(c) for c in cands) if cands else "none"
-        cell.note = (f"OCR read {cell.raw!r} (confidence {cell.confidence or 0:.2f}), not accepted: "
-                     f"candidates {shown}; no identity confirms one")
-        stats["unreadable"] += 1
-    return stats
 
 
 JOINT_MAX = 3  # unknown cells solved together in one identity
@@ -316,7 +329,7 @@ def _short_rows(report: Report, eqs: list[list[tuple[Key, int]]]) -> int:
 
 
 def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: dict[Key, list[int]],
-                    stats: dict[str, int]) -> None:
+                    stats: dict[str, int], hints: dict[Key, list[int]]) -> int:
     """An identity that fails in an OCR table accuses the agency only when every OCR cell in it
     was read with confidence :data:`SURE`; otherwise its doubtful readings become unreadable
     (candidates: what was read, and what the identity implies when one cell is in doubt)."""
@@ -347,13 +360,15 @@ def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: 
                 cands = doubted.setdefault(k, [int(value)])
                 implied = int(value - c * total)
                 if len(weak) == 1 and implied >= 0 and implied not in cands:
-                    cands.append(implied)
+                    # shown to the officer, never taken: the failing identity would confirm itself
+                    hints.setdefault(k, []).append(implied)
     for k, cands in doubted.items():
         cell = _cell(report, k)
         assert cell is not None
         cell.value, cell.status = None, "unreadable"
         suspects[k] = cands
         stats["rejected"] += 1
+    return len(doubted)
 
 
 def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, int]) -> None:

@@ -170,3 +170,18 @@ def test_a_group_read_out_of_its_columns_is_unreadable_not_a_wrong_total():
     verify(r)
     assert all(c.value is None and c.status == "unreadable" for c in group.values())
     assert "APPEAL_TOTAL_MISMATCH" not in {f.rule for f in audit(r)}
+
+
+def test_readings_doubted_by_an_empty_neighbour_are_taken_back_when_another_identity_confirms_them():
+    r = _ocr(report_2021(), confidence=1.0)
+    row = r.applications["total"]
+    printed = {c: cell.value for c, cell in row.items()}
+    assert printed["natural_person"] > 0
+    row["natural_person"] = Cell(None, "", "blank", confidence=0.0)  # the scan lost this digit
+    verify(r)
+    # the row identity fails with a blank in it: the whole row is doubted first, then each reading
+    # is confirmed by its own column identities; the lost cell itself is never filled by arithmetic
+    assert row["natural_person"].value is None and row["natural_person"].status == "unreadable"
+    assert all(row[c].value == v and row[c].status == "ok" for c, v in printed.items() if c != "natural_person")
+    assert REPAIRED in row["total"].note
+    assert not {"ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISMATCH"} & {f.rule for f in audit(r)}
