@@ -191,12 +191,16 @@ def verify(report: Report) -> dict[str, int]:
         changed = False
         for key in list(suspects):
             choice = _choose(report, key, suspects[key], eqs)
+            how = REPAIRED
+            if choice is None:
+                choice = _agreed(report, key, eqs)
+                how = f"{REPAIRED} (implied alike by {AGREE} or more identities)"
             if choice is None:
                 continue
             cell = _cell(report, key)
             assert cell is not None
             cell.value, cell.status = choice, "ok"
-            cell.note = f"OCR read {cell.raw!r}, not accepted as is; {REPAIRED}: {choice}"
+            cell.note = f"OCR read {cell.raw!r}, not accepted as is; {how}: {choice}"
             del suspects[key]
             stats["repaired"] += 1
             changed = True
@@ -205,12 +209,20 @@ def verify(report: Report) -> dict[str, int]:
         # an empty OCR cell stays blank (0 in the identities) unless an identity confirms the 0
         for key in list(blanks):
             cell = _cell(report, key)
-            if cell is not None and _choose(report, key, blanks[key], eqs) == 0:
+            if cell is None:
+                continue
+            if _choose(report, key, blanks[key], eqs) == 0:
                 cell.value, cell.status = 0, "ok"
                 cell.note = f"OCR read nothing in this cell; {REPAIRED}: 0"
-                del blanks[key]
-                stats["repaired"] += 1
-                changed = True
+            elif (v := _agreed(report, key, eqs)) is not None:
+                # a digit the scan lost (a faint or cut-off print), which two identities both need
+                cell.value, cell.status = v, "ok"
+                cell.note = f"OCR read nothing in this cell; {REPAIRED} (implied alike by {AGREE} or more identities): {v}"
+            else:
+                continue
+            del blanks[key]
+            stats["repaired"] += 1
+            changed = True
     _doubt_failures(report, eqs, suspects, stats)
     for key, cands in suspects.items():
         cell = _cell(report, key)
@@ -335,7 +347,7 @@ def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: 
                    and (cell.confidence is not None or report.read_by == "ocr")]
             weak = [(k, c) for k, c, cell in ocr if cell.status == "blank" or (
                 cell.status == "ok" and (cell.confidence if cell.confidence is not None else 1.0) < SURE
-                and REPAIRED not in (cell.note or ""))]
+                and REPAIRED not in (cell.note or "") and not _confirmed(report, k, eqs, eq))]
             if len(eq) <= ROW_TERMS and any(cell.status == "blank" for _, _, cell in ocr):
                 # OCR saw nothing where a row or group needs something: the row was read out of
                 # its columns ("1 1 0 2 4" as four empty cells and 24); trust none of it
@@ -377,6 +389,53 @@ def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, in
                 suspects[("applications", row, col)] = [c for c in cands if c <= min(limit)]
                 cell.value, cell.status = None, "unreadable"
                 stats["rejected"] += 1
+
+
+AGREE = 2  # identities that must imply the same value for a cell without a usable reading
+
+
+def _trusted(cell: Cell | None, sure: float = MIN_CONFIDENCE) -> bool:
+    """A cell whose number may stand in an identity that judges another cell: read (not blank,
+    not repaired) with at least ``sure`` confidence."""
+    return (cell is not None and cell.status == "ok" and isinstance(cell.value, int | float)
+            and (cell.confidence if cell.confidence is not None else 1.0) >= sure
+            and REPAIRED not in (cell.note or ""))
+
+
+def _implied(report: Report, key: Key, eq: list[tuple[Key, int]], sure: float) -> int | None:
+    """The value ``eq`` gives ``key`` when every other cell of it is trusted, else None."""
+    coef = next((c for k, c in eq if k == key), None)
+    if coef is None:
+        return None
+    rest = 0
+    for k, c in eq:
+        if k == key:
+            continue
+        cell = _cell(report, k)
+        if not _trusted(cell, sure):
+            return None
+        assert cell is not None and cell.value is not None
+        rest += c * cell.value
+    need = -rest * coef
+    return int(need) if float(need).is_integer() else None
+
+
+def _agreed(report: Report, key: Key, eqs: list[list[tuple[Key, int]]]) -> int | None:
+    """A cell OCR could not read (or read as no candidate fits): the value :data:`AGREE` or more
+    independent identities imply alike, all their other cells read and accepted; None when fewer
+    identities are complete, or any two of them disagree (a defect or another misreading)."""
+    got = [v for eq in eqs if (v := _implied(report, key, eq, MIN_CONFIDENCE)) is not None]
+    if len(got) >= AGREE and len(set(got)) == 1 and got[0] >= 0:
+        return got[0]
+    return None
+
+
+def _confirmed(report: Report, key: Key, eqs: list[list[tuple[Key, int]]], failing: list[tuple[Key, int]]) -> bool:
+    """A reading that another identity, all of whose other cells were read sure, holds with."""
+    cell = _cell(report, key)
+    if cell is None or cell.status != "ok" or REPAIRED in (cell.note or ""):
+        return False
+    return any(eq is not failing and _implied(report, key, eq, SURE) == cell.value for eq in eqs)
 
 
 def _choose(report: Report, key: Key, cands: list[int], eqs: list[list[tuple[Key, int]]]) -> int | None:

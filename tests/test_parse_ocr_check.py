@@ -83,9 +83,57 @@ def test_a_wrong_low_confidence_digit_is_never_accepted():
     printed = r.applications["granted"]["commercial"].value
     wrong = (printed or 0) + 7
     _set(r, "applications", "granted", "commercial", str(wrong), confidence=0.5)
+    r.applications["granted"]["total"] = Cell(None, "图", "unreadable", confidence=0.4)  # one identity left
     verify(r)
     cell = r.applications["granted"]["commercial"]
     assert cell.value is None and cell.status == "unreadable"
+
+
+def test_a_wrong_reading_gives_way_to_the_value_two_identities_imply():
+    r = _ocr(report_2021())
+    printed = r.applications["granted"]["commercial"].value
+    _set(r, "applications", "granted", "commercial", str((printed or 0) + 7), confidence=0.5)
+    verify(r)  # its row and its column are both complete and both need the printed value
+    cell = r.applications["granted"]["commercial"]
+    assert cell.value == printed and "implied alike" in cell.note
+
+
+def test_a_number_the_scan_lost_is_restored_only_when_two_identities_agree():
+    r = _ocr(report_2021())
+    printed = r.applications["total"]["natural_person"].value
+    assert printed > 0
+    r.applications["total"]["natural_person"] = Cell(None, "", "blank")  # OCR saw nothing
+    verify(r)  # the 总计 row and the column's 一+二 = (七)+四 both need it
+    cell = r.applications["total"]["natural_person"]
+    assert cell.value == printed and "implied alike" in cell.note and not {f.rule for f in audit(r)} & {
+        "ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISMATCH"}
+
+    r = _ocr(report_2021())
+    r.applications["total"]["natural_person"] = Cell(None, "", "blank")
+    new = r.applications["new"]["natural_person"]
+    r.applications["new"]["natural_person"] = Cell(new.value + 1, str(new.value + 1), "ok", confidence=1.0)
+    verify(r)  # the two identities now disagree (a defect or a misreading): no number
+    assert r.applications["total"]["natural_person"].value is None
+
+
+def test_a_doubtful_reading_its_own_row_confirms_lets_a_real_defect_be_reported():
+    """A column that does not add up, with one of its cells read at 0.96: the cell's row (all
+    read sure) holds with that reading, so the column's failure is the agency's, not OCR's."""
+    r = _ocr(report_2021())
+    col = "natural_person"
+    total = r.applications["total"][col]
+    r.applications["total"][col] = Cell(total.value + 1, str(total.value + 1), "ok", confidence=1.0)
+    r.applications["total"]["total"].value += 1  # the 总计 row still adds up: a defect of the column
+    r.applications["total"]["total"].raw = str(r.applications["total"]["total"].value)
+    r.applications["new"][col].value += 1  # and the balance too
+    r.applications["new"][col].raw = str(r.applications["new"][col].value)
+    r.applications["new"]["total"].value += 1
+    r.applications["new"]["total"].raw = str(r.applications["new"]["total"].value)
+    granted = r.applications["granted"][col]
+    granted.confidence = 0.96  # doubtful, but its row holds
+    verify(r)
+    assert granted.value is not None and granted.status == "ok"
+    assert "RESULT_TOTAL_MISMATCH" in {f.rule for f in audit(r)}
 
 
 def test_text_layer_cells_are_not_touched():
