@@ -57,6 +57,9 @@ def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
 
     ``kind`` is ``count`` or ``signed``; amounts are not judged here (decimals are normal).
     """
+    if " | " in (raw or ""):  # a row read a cell short: its numbers, for an identity to pick
+        read = [candidates(part, kind) for part in raw.split(" | ")]
+        return None, sorted({v for v, _ in read if v is not None})
     t = re.sub(r"\s+", "", nfkc(raw or ""))
     if t and all(ch in _ZERO_LOOKALIKES for ch in t) and len(t) <= 2:
         return None, [0]  # a "0" read as a circle or a full stop
@@ -278,8 +281,9 @@ _SHORT_ROW = re.compile(r"^row has (\d+) cells for 7 columns")
 def _short_rows(report: Report, eqs: list[list[tuple[Key, int]]]) -> int:
     """Section 3 rows the scan gave one cell too few (a column rule lost): the missing cell may
     be in any of the seven columns.  Each placement is completed by the row's own identity;
-    the row is taken when every placement gives the same seven numbers and that row holds in
-    every fully known column identity (at least one).  How many cells were repaired."""
+    the row is taken when exactly one placement holds in every fully known column identity
+    through the row, at least one, and every column where the placements differ is among those
+    checked.  How many cells were repaired."""
     repaired = 0
     for row, cols in report.applications.items():
         first = cols.get("natural_person")
@@ -302,28 +306,34 @@ def _short_rows(report: Report, eqs: list[list[tuple[Key, int]]]) -> int:
                     continue
                 full[gap] = missing
             rows.add(tuple(full))
-        if len(rows) != 1:
-            continue
-        candidate = dict(zip(APPLICATION_COLUMNS, rows.pop(), strict=True))
-        saved = {c: (cols[c].value, cols[c].status) for c in candidate}
-        for c, v in candidate.items():
-            cols[c].value, cols[c].status = v, "ok"
-        checked, ok = 0, True
-        for eq in eqs:
-            if not any(k[0] == "applications" and k[1] == row for k, _ in eq) or all(k[1] == row for k, _ in eq):
-                continue  # column identities through this row only
-            known = [_known(_cell(report, k)) for k, _ in eq]
-            if any(v is None for v in known):
-                continue
-            checked += 1
-            ok = ok and sum(c * v for (_, c), v in zip(eq, known, strict=True)) == 0  # type: ignore[misc]
-        if checked and ok:
-            for c in candidate:
+        # the placements the column identities allow: the row is taken when exactly one does, and
+        # every column where the placements differ was checked by a complete column identity
+        fits = []
+        saved = {c: (cols[c].value, cols[c].status) for c in APPLICATION_COLUMNS}
+        differ = {c for i, c in enumerate(APPLICATION_COLUMNS) if len({r[i] for r in rows}) > 1}
+        for placed in rows:
+            candidate = dict(zip(APPLICATION_COLUMNS, placed, strict=True))
+            for c, v in candidate.items():
+                cols[c].value, cols[c].status = v, "ok"
+            checked: set[str] = set()
+            ok = True
+            for eq in eqs:
+                if not any(k[0] == "applications" and k[1] == row for k, _ in eq) or all(k[1] == row for k, _ in eq):
+                    continue  # column identities through this row only
+                known = [_known(_cell(report, k)) for k, _ in eq]
+                if any(v is None for v in known):
+                    continue
+                checked.add(eq[0][0][2])
+                ok = ok and sum(c * v for (_, c), v in zip(eq, known, strict=True)) == 0  # type: ignore[misc]
+            if checked and ok and differ <= checked:
+                fits.append(candidate)
+        for c, (v, st) in saved.items():
+            cols[c].value, cols[c].status = v, st  # type: ignore[assignment]
+        if len(fits) == 1:
+            for c, v in fits[0].items():
+                cols[c].value, cols[c].status = v, "ok"
                 cols[c].note = f"{first.note}; {REPAIRED}: the only row the identities allow"
-            repaired += len(candidate)
-        else:
-            for c, (v, st) in saved.items():
-                cols[c].value, cols[c].status = v, st  # type: ignore[assignment]
+            repaired += len(fits[0])
     return repaired
 
 

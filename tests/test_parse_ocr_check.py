@@ -179,16 +179,32 @@ def test_a_row_of_zeros_that_lost_a_column_rule_is_completed_only_when_identitie
     assert REPAIRED in r.applications[row]["total"].note
 
 
-def test_a_short_row_that_could_be_placed_two_ways_stays_unreadable():
-    r = _ocr(report_2021())
-    row = "granted"
+def _short(r, row):
     vals = [c.value for c in r.applications[row].values()]
-    assert vals[-1] > 0
+    assert vals[-1] > 0 and vals[0] > 0
     shown = " | ".join(str(v) for v in vals[1:])  # natural_person lost
     why = f"row has 6 cells for 7 columns ({shown}): columns unknown"
     r.applications[row] = {c: Cell(None, shown, "unreadable", note=why) for c in r.applications[row]}
+    return vals
+
+
+def test_a_short_row_is_placed_where_the_column_identities_allow_only_one_way():
+    r = _ocr(report_2021())
+    vals = _short(r, "granted")
     verify(r)
-    assert all(c.value is None for c in r.applications[row].values())
+    assert [c.value for c in r.applications["granted"].values()] == vals
+
+
+def test_a_short_row_that_could_be_placed_two_ways_stays_unreadable():
+    r = _ocr(report_2021())
+    vals = _short(r, "granted")
+    for col in ("natural_person", "commercial"):  # the columns that would tell are not complete
+        r.applications["total"][col] = Cell(None, "图", "unreadable", confidence=0.4)
+    verify(r)
+    got = r.applications["granted"]
+    assert got["natural_person"].value is None and got["commercial"].value is None
+    # a cell its own complete column confirms may be taken, never a wrong one
+    assert all(c.value in (None, v) for c, v in zip(got.values(), vals, strict=True))
 
 
 @pytest.mark.parametrize("raw", ["i", "l", "一"])
