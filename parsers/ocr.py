@@ -38,6 +38,8 @@ MAX_SIDE = 2400  # pages are scaled down to this before OCR (≈200 dpi A4)
 MAX_FRAMES = 50  # pages of a multi-page TIFF/GIF
 MIN_CELL_INK = 0.004  # share of dark pixels that makes an empty cell "inked"
 RECHECK_BELOW = 0.9  # short cell texts read with less confidence are read again from the crop
+SECOND_LOOK_BELOW = 0.97  # numbers read with less confidence are read twice; they must agree
+DISAGREED = 0.5  # the confidence of a number no second reading confirms (not accepted as read)
 
 _engine = None
 _lock = threading.Lock()
@@ -296,7 +298,11 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
         first = copies[0]
         low = first.text and len(first.text) <= 12 and (first.confidence or 1.0) < RECHECK_BELOW
         speck = bool(first.text) and not low and _specked_number(first.text)
-        if first.text and not low and not speck:
+        # a number read with less than full confidence is read a second time; when no second
+        # reading gives the same number it is doubtful (a "0" read as "9" must not stand unchecked)
+        second = bool(first.text) and not low and not speck and first.text.isdigit() and len(first.text) <= 8 \
+            and (first.confidence or 1.0) < SECOND_LOOK_BELOW
+        if first.text and not low and not speck and not second:
             continue
         x0, top, x1, bottom = cells[i]
         pad = 4
@@ -308,6 +314,12 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
             continue  # blank paper (isolated specks of scanner noise do not count)
         big = cv2.resize(clean, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
         text, conf = _recognise(big)
+        if second:
+            readings = itertools.chain([(text, conf)], (_recognise(v) for v in _despeckled(crop)))
+            if not any(_confirms(first.text, t, c) for t, c in readings):
+                for cell in copies:  # no second reading gives the same number: not believed as read
+                    cell.confidence = min(cell.confidence or 1.0, DISAGREED)
+            continue
         if _specked_number(first.text):
             # a second reading that confirms the digits without the speck: the cleaned crop's,
             # else the crop's with its specks removed (at two scales)
