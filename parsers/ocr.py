@@ -11,6 +11,7 @@ blank).  The OCR engine is loaded once, lazily.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import threading
@@ -37,6 +38,8 @@ MAX_SIDE = 2400  # pages are scaled down to this before OCR (≈200 dpi A4)
 MAX_FRAMES = 50  # pages of a multi-page TIFF/GIF
 MIN_CELL_INK = 0.004  # share of dark pixels that makes an empty cell "inked"
 RECHECK_BELOW = 0.9  # short cell texts read with less confidence are read again from the crop
+SECOND_LOOK_BELOW = 0.97  # numbers read with less confidence are read twice; they must agree
+DISAGREED = 0.5  # the confidence of a number no second reading confirms (not accepted as read)
 
 _engine = None
 _lock = threading.Lock()
@@ -295,7 +298,11 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
         first = copies[0]
         low = first.text and len(first.text) <= 12 and (first.confidence or 1.0) < RECHECK_BELOW
         speck = bool(first.text) and not low and _specked_number(first.text)
-        if first.text and not low and not speck:
+        # a number read with less than full confidence is read a second time; when no second
+        # reading gives the same number it is doubtful (a "0" read as "9" must not stand unchecked)
+        second = bool(first.text) and not low and not speck and first.text.isdigit() and len(first.text) <= 8 \
+            and (first.confidence or 1.0) < SECOND_LOOK_BELOW
+        if first.text and not low and not speck and not second:
             continue
         x0, top, x1, bottom = cells[i]
         pad = 4
@@ -306,22 +313,60 @@ def _recheck_empty(arr, cells, origins: dict[int, list[GridCell]]) -> None:
         if not first.text and float((clean < 110).mean()) < MIN_CELL_INK:
             continue  # blank paper (isolated specks of scanner noise do not count)
         big = cv2.resize(clean, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-        res = engine()(np.ascontiguousarray(np.pad(big, 16, constant_values=255)), use_cls=False)
-        text = "".join(res.txts or ()).strip()
-        scores = [float(s) for s in (res.scores or ())]
-        conf = min(scores) if scores else 0.0
-        if speck:
-            # a second reading of the crop that confirms the digits without the speck
-            if _confirms(first.text, fix_lookalikes(text), conf):
-                for cell in copies:
-                    cell.text, cell.confidence = fix_lookalikes(text), min(conf, first.confidence or 1.0)
+        text, conf = _recognise(big)
+        if second:
+            readings = itertools.chain([(text, conf)], (_recognise(v) for v in _despeckled(crop)))
+            if not any(_confirms(first.text, t, c) for t, c in readings):
+                for cell in copies:  # no second reading gives the same number: not believed as read
+                    cell.confidence = min(cell.confidence or 1.0, DISAGREED)
             continue
+        if _specked_number(first.text):
+            # a second reading that confirms the digits without the speck: the cleaned crop's,
+            # else the crop's with its specks removed (at two scales)
+            readings = itertools.chain([(text, conf)], (_recognise(v) for v in _despeckled(crop)))
+            again = next(((t, c) for t, c in readings if _confirms(first.text, t, c)), None)
+            if again is not None:
+                for cell in copies:
+                    cell.text, cell.confidence = again[0], again[1] if low else min(again[1], first.confidence or 1.0)
+                continue
+            if speck:
+                continue
         if text and (not first.text or conf > (first.confidence or 0.0)):
             for cell in copies:
-                cell.text, cell.confidence = fix_lookalikes(text), conf
+                cell.text, cell.confidence = text, conf
         elif not first.text:
             for cell in copies:
                 cell.confidence = 0.0
+
+
+def _recognise(img) -> tuple[str, float]:
+    """The text rapidocr reads in a cell image (padded with paper) and its lowest confidence."""
+    import numpy as np
+
+    res = engine()(np.ascontiguousarray(np.pad(img, 16, constant_values=255)), use_cls=False)
+    text = fix_lookalikes("".join(res.txts or ()).strip())
+    scores = [float(s) for s in (res.scores or ())]
+    return text, (min(scores) if scores else 0.0)
+
+
+SPECK_SHARE = 0.2  # an ink blob smaller than this share of the cell's largest one is a speck
+
+
+def _despeckled(crop) -> Iterator:
+    """The cell crop binarised (Otsu) with every ink blob much smaller than the largest removed,
+    at two scales: scanner specks and JPEG blots go, the strokes of the digits stay."""
+    import cv2
+    import numpy as np
+
+    _, ink = cv2.threshold(np.ascontiguousarray(crop), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 2:
+        return
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = [i + 1 for i, a in enumerate(areas) if a >= SPECK_SHARE * areas.max()]
+    paper = np.where(np.isin(labels, keep), 0, 255).astype(np.uint8)
+    for f in (2, 3):
+        yield cv2.resize(paper, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
 
 
 _SPECK = re.compile(r"^[.\-。·,，'`:：;]*\d*[.\-。·,，'`:：;]*$")

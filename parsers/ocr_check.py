@@ -59,6 +59,9 @@ def candidates(raw: str, kind: str) -> tuple[int | None, list[int]]:
 
     ``kind`` is ``count`` or ``signed``; amounts are not judged here (decimals are normal).
     """
+    if " | " in (raw or ""):  # a row read a cell short: its numbers, for an identity to pick
+        read = [candidates(part, kind) for part in raw.split(" | ")]
+        return None, sorted({v for v, _ in read if v is not None})
     t = re.sub(r"\s+", "", nfkc(raw or ""))
     if t and all(ch in _ZERO_LOOKALIKES for ch in t) and len(t) <= 2:
         return None, [0]  # a "0" read as a circle or a full stop
@@ -279,8 +282,9 @@ _SHORT_ROW = re.compile(r"^row has (\d+) cells for 7 columns")
 def _short_rows(report: Report, eqs: list[list[tuple[Key, int]]]) -> int:
     """Section 3 rows the scan gave one cell too few (a column rule lost): the missing cell may
     be in any of the seven columns.  Each placement is completed by the row's own identity;
-    the row is taken when every placement gives the same seven numbers and that row holds in
-    every fully known column identity (at least one).  How many cells were repaired."""
+    the row is taken when exactly one placement holds in every fully known column identity
+    through the row, at least one, and every column where the placements differ is among those
+    checked.  How many cells were repaired."""
     repaired = 0
     for row, cols in report.applications.items():
         first = cols.get("natural_person")
@@ -303,28 +307,34 @@ def _short_rows(report: Report, eqs: list[list[tuple[Key, int]]]) -> int:
                     continue
                 full[gap] = missing
             rows.add(tuple(full))
-        if len(rows) != 1:
-            continue
-        candidate = dict(zip(APPLICATION_COLUMNS, rows.pop(), strict=True))
-        saved = {c: (cols[c].value, cols[c].status) for c in candidate}
-        for c, v in candidate.items():
-            cols[c].value, cols[c].status = v, "ok"
-        checked, ok = 0, True
-        for eq in eqs:
-            if not any(k[0] == "applications" and k[1] == row for k, _ in eq) or all(k[1] == row for k, _ in eq):
-                continue  # column identities through this row only
-            known = [_known(_cell(report, k)) for k, _ in eq]
-            if any(v is None for v in known):
-                continue
-            checked += 1
-            ok = ok and sum(c * v for (_, c), v in zip(eq, known, strict=True)) == 0  # type: ignore[misc]
-        if checked and ok:
-            for c in candidate:
+        # the placements the column identities allow: the row is taken when exactly one does, and
+        # every column where the placements differ was checked by a complete column identity
+        fits = []
+        saved = {c: (cols[c].value, cols[c].status) for c in APPLICATION_COLUMNS}
+        differ = {c for i, c in enumerate(APPLICATION_COLUMNS) if len({r[i] for r in rows}) > 1}
+        for placed in rows:
+            candidate = dict(zip(APPLICATION_COLUMNS, placed, strict=True))
+            for c, v in candidate.items():
+                cols[c].value, cols[c].status = v, "ok"
+            checked: set[str] = set()
+            ok = True
+            for eq in eqs:
+                if not any(k[0] == "applications" and k[1] == row for k, _ in eq) or all(k[1] == row for k, _ in eq):
+                    continue  # column identities through this row only
+                known = [_known(_cell(report, k)) for k, _ in eq]
+                if any(v is None for v in known):
+                    continue
+                checked.add(eq[0][0][2])
+                ok = ok and sum(c * v for (_, c), v in zip(eq, known, strict=True)) == 0  # type: ignore[misc]
+            if checked and ok and differ <= checked:
+                fits.append(candidate)
+        for c, (v, st) in saved.items():
+            cols[c].value, cols[c].status = v, st  # type: ignore[assignment]
+        if len(fits) == 1:
+            for c, v in fits[0].items():
+                cols[c].value, cols[c].status = v, "ok"
                 cols[c].note = f"{first.note}; {REPAIRED}: the only row the identities allow"
-            repaired += len(candidate)
-        else:
-            for c, (v, st) in saved.items():
-                cols[c].value, cols[c].status = v, st  # type: ignore[assignment]
+            repaired += len(fits[0])
     return repaired
 
 
@@ -348,7 +358,7 @@ def _doubt_failures(report: Report, eqs: list[list[tuple[Key, int]]], suspects: 
                    and (cell.confidence is not None or report.read_by == "ocr")]
             weak = [(k, c) for k, c, cell in ocr if cell.status == "blank" or (
                 cell.status == "ok" and (cell.confidence if cell.confidence is not None else 1.0) < SURE
-                and REPAIRED not in (cell.note or ""))]
+                and REPAIRED not in (cell.note or "") and not _confirmed(report, k, eqs, eq))]
             if len(eq) <= ROW_TERMS and any(cell.status == "blank" for _, _, cell in ocr):
                 # OCR saw nothing where a row or group needs something: the row was read out of
                 # its columns ("1 1 0 2 4" as four empty cells and 24); trust none of it
@@ -392,6 +402,40 @@ def _too_big(report: Report, suspects: dict[Key, list[int]], stats: dict[str, in
                 suspects[("applications", row, col)] = [c for c in cands if c <= min(limit)]
                 cell.value, cell.status = None, "unreadable"
                 stats["rejected"] += 1
+
+
+def _trusted(cell: Cell | None, sure: float = MIN_CONFIDENCE) -> bool:
+    """A cell whose number may stand in an identity that judges another cell: read (not blank,
+    not repaired) with at least ``sure`` confidence."""
+    return (cell is not None and cell.status == "ok" and isinstance(cell.value, int | float)
+            and (cell.confidence if cell.confidence is not None else 1.0) >= sure
+            and REPAIRED not in (cell.note or ""))
+
+
+def _implied(report: Report, key: Key, eq: list[tuple[Key, int]], sure: float) -> int | None:
+    """The value ``eq`` gives ``key`` when every other cell of it is trusted, else None."""
+    coef = next((c for k, c in eq if k == key), None)
+    if coef is None:
+        return None
+    rest = 0
+    for k, c in eq:
+        if k == key:
+            continue
+        cell = _cell(report, k)
+        if not _trusted(cell, sure):
+            return None
+        assert cell is not None and cell.value is not None
+        rest += c * cell.value
+    need = -rest * coef
+    return int(need) if float(need).is_integer() else None
+
+
+def _confirmed(report: Report, key: Key, eqs: list[list[tuple[Key, int]]], failing: list[tuple[Key, int]]) -> bool:
+    """A reading that another identity, all of whose other cells were read sure, holds with."""
+    cell = _cell(report, key)
+    if cell is None or cell.status != "ok" or REPAIRED in (cell.note or ""):
+        return False
+    return any(eq is not failing and _implied(report, key, eq, SURE) == cell.value for eq in eqs)
 
 
 def _choose(report: Report, key: Key, cands: list[int], eqs: list[list[tuple[Key, int]]]) -> int | None:

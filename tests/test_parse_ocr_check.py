@@ -83,9 +83,50 @@ def test_a_wrong_low_confidence_digit_is_never_accepted():
     printed = r.applications["granted"]["commercial"].value
     wrong = (printed or 0) + 7
     _set(r, "applications", "granted", "commercial", str(wrong), confidence=0.5)
+    r.applications["granted"]["total"] = Cell(None, "图", "unreadable", confidence=0.4)  # one identity left
     verify(r)
     cell = r.applications["granted"]["commercial"]
     assert cell.value is None and cell.status == "unreadable"
+
+
+def test_a_wrong_reading_is_not_replaced_by_what_the_identities_imply():
+    # arithmetic is not reading: the value two identities imply is the agency's arithmetic, not
+    # necessarily what it printed (a defect in this very cell would be hidden by "repairing" it)
+    r = _ocr(report_2021())
+    printed = r.applications["granted"]["commercial"].value
+    _set(r, "applications", "granted", "commercial", str((printed or 0) + 7), confidence=0.5)
+    verify(r)
+    cell = r.applications["granted"]["commercial"]
+    assert cell.value is None and cell.status == "unreadable"
+    assert not {"ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH"} & {f.rule for f in audit(r)}
+
+
+def test_a_number_the_scan_lost_is_never_filled_in_by_arithmetic():
+    r = _ocr(report_2021())
+    r.applications["total"]["natural_person"] = Cell(None, "", "blank")  # OCR saw nothing
+    verify(r)
+    assert r.applications["total"]["natural_person"].value is None
+    assert not {f.rule for f in audit(r)} & {"ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISMATCH"}
+
+
+def test_a_doubtful_reading_its_own_row_confirms_lets_a_real_defect_be_reported():
+    """A column that does not add up, with one of its cells read at 0.96: the cell's row (all
+    read sure) holds with that reading, so the column's failure is the agency's, not OCR's."""
+    r = _ocr(report_2021())
+    col = "natural_person"
+    total = r.applications["total"][col]
+    r.applications["total"][col] = Cell(total.value + 1, str(total.value + 1), "ok", confidence=1.0)
+    r.applications["total"]["total"].value += 1  # the 总计 row still adds up: a defect of the column
+    r.applications["total"]["total"].raw = str(r.applications["total"]["total"].value)
+    r.applications["new"][col].value += 1  # and the balance too
+    r.applications["new"][col].raw = str(r.applications["new"][col].value)
+    r.applications["new"]["total"].value += 1
+    r.applications["new"]["total"].raw = str(r.applications["new"]["total"].value)
+    granted = r.applications["granted"][col]
+    granted.confidence = 0.96  # doubtful, but its row holds
+    verify(r)
+    assert granted.value is not None and granted.status == "ok"
+    assert "RESULT_TOTAL_MISMATCH" in {f.rule for f in audit(r)}
 
 
 def test_text_layer_cells_are_not_touched():
@@ -131,16 +172,32 @@ def test_a_row_of_zeros_that_lost_a_column_rule_is_completed_only_when_identitie
     assert REPAIRED in r.applications[row]["total"].note
 
 
-def test_a_short_row_that_could_be_placed_two_ways_stays_unreadable():
-    r = _ocr(report_2021())
-    row = "granted"
+def _short(r, row):
     vals = [c.value for c in r.applications[row].values()]
-    assert vals[-1] > 0
+    assert vals[-1] > 0 and vals[0] > 0
     shown = " | ".join(str(v) for v in vals[1:])  # natural_person lost
     why = f"row has 6 cells for 7 columns ({shown}): columns unknown"
     r.applications[row] = {c: Cell(None, shown, "unreadable", note=why) for c in r.applications[row]}
+    return vals
+
+
+def test_a_short_row_is_placed_where_the_column_identities_allow_only_one_way():
+    r = _ocr(report_2021())
+    vals = _short(r, "granted")
     verify(r)
-    assert all(c.value is None for c in r.applications[row].values())
+    assert [c.value for c in r.applications["granted"].values()] == vals
+
+
+def test_a_short_row_that_could_be_placed_two_ways_stays_unreadable():
+    r = _ocr(report_2021())
+    vals = _short(r, "granted")
+    for col in ("natural_person", "commercial"):  # the columns that would tell are not complete
+        r.applications["total"][col] = Cell(None, "图", "unreadable", confidence=0.4)
+    verify(r)
+    got = r.applications["granted"]
+    assert got["natural_person"].value is None and got["commercial"].value is None
+    # a cell its own complete column confirms may be taken, never a wrong one
+    assert all(c.value in (None, v) for c, v in zip(got.values(), vals, strict=True))
 
 
 @pytest.mark.parametrize("raw", ["i", "l", "一"])
