@@ -28,6 +28,16 @@ from nianbao.sandbox.server import running
 NIANBAO = [sys.executable, "-m", "nianbao.cli"]
 
 
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate ``proc``; kill it if it has not exited after ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -58,12 +68,7 @@ def redis_server(port: int | None = None) -> Iterator[str]:
             time.sleep(0.05)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=5)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -179,12 +184,7 @@ def serving_workbench(db: Path, env: dict[str, str] | None = None, timeout: floa
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=10)
 
 
 class PagesPortal:

@@ -1,4 +1,4 @@
-"""Fixtures shared by the test modules: a store, a Redis server, a sandbox proxy.
+"""Fixtures shared by the test modules: a store, a Redis server, a sandbox proxy, Chromium.
 
 Everything a fixture starts it stops; servers listen on 127.0.0.1 only.
 """
@@ -38,3 +38,19 @@ def proxy(network) -> Iterator[str]:
     """The sandbox's HTTP proxy serving the module's ``network`` fixture; its URL."""
     with running(network) as url:
         yield url
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium (``playwright install`` cannot run here)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A Chromium the workbench browser tests drive (Playwright, sync API); closed after the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

@@ -16,12 +16,10 @@ from nianbao.sandbox import sample
 from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import users
 from nianbao.storage.store import Store
+from tests.conftest import CHROMIUM
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 ANSHAN = "210300"
 
@@ -36,16 +34,6 @@ def server(tmp_path_factory):
         users.add_user(store, "root", "admin-pass-1", "admin")
     with serving_workbench(db) as base:
         yield {"base": base, "db": db}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

@@ -15,12 +15,10 @@ from nianbao.sandbox import sample
 from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import users
 from nianbao.storage.store import Store
+from tests.conftest import CHROMIUM
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 LISHAN = 2
 XSS_AGENCY = sample.SampleAgency("鞍山市铁东区人民政府", "210302", "county", "government", "铁东区")
@@ -48,16 +46,6 @@ def server(tmp_path_factory):
         runs = sample.add_history(store)
     with serving_workbench(db) as base:
         yield {"base": base, "db": db, "ids": ids, "xss_id": xss_id, "runs": runs}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture()

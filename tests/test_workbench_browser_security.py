@@ -17,7 +17,7 @@ from nianbao.sandbox import sample
 from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import users
 from nianbao.storage.store import Store
-from tests.test_workbench_browser import ARGS, CHROMIUM
+from tests.conftest import CHROMIUM
 
 pytestmark = pytest.mark.browser
 PASSWORD = "secret-pass-1"
@@ -69,16 +69,6 @@ def foreign_site(workbench):
         server.shutdown()
         server.server_close()
         thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _login(page, base: str, name: str, password: str) -> None:

@@ -21,12 +21,10 @@ from nianbao.sandbox import sample
 from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import rectify, users
 from nianbao.storage.store import Store
+from tests.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]  # fmt: skip
 SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "screenshots"
 LISHAN, TIEDONG = 2, 3
 
@@ -44,22 +42,17 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
-        pg = ctx.new_page()
-        pg.on("dialog", lambda d: d.accept())
-        pg.goto(server["base"] + "/")
-        pg.fill("input[name=username]", "alice")
-        pg.fill("input[name=password]", "secret-pass-1")
-        pg.click("button[type=submit]")
-        pg.wait_for_url(server["base"] + "/")
-        yield pg
-        ctx.close()
-        browser.close()
+def page(server, browser):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.on("dialog", lambda d: d.accept())
+    pg.goto(server["base"] + "/")
+    pg.fill("input[name=username]", "alice")
+    pg.fill("input[name=password]", "secret-pass-1")
+    pg.click("button[type=submit]")
+    pg.wait_for_url(server["base"] + "/")
+    yield pg
+    ctx.close()
 
 
 def test_the_whole_cycle(server, page, tmp_path):
