@@ -434,6 +434,7 @@ class PortalSpider(scrapy.Spider):
             self.clicks_left[i] -= found.clicks
             stats = self.crawler.stats
             stats.inc_value("nianbao/clicks", found.clicks)
+            stats.inc_value(f"nianbao/clicks/{i}", found.clicks)
             stats.inc_value("nianbao/xhr_answers", len(found.data))
             if found.out_of_time:
                 stats.inc_value("nianbao/explore_out_of_time")
