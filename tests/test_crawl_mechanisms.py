@@ -101,7 +101,8 @@ def _pager_portal() -> PagesPortal:
         "/": home("<a href='/xxgk/'>信息公开</a>"),
         "/xxgk/": page("信息公开", "<div class='tab' id='tab'>政府信息公开年报</div><div id='pane'></div>", """
             document.getElementById('tab').addEventListener('click', function () {
-              document.getElementById('pane').innerHTML = '<a href="/xxgk/nb/' + 'p1.html">年报列表</a>'; });"""),
+              document.getElementById('pane').innerHTML = '<a href="' + ['', 'xxgk', 'nb', 'p1.html'].join('/') +
+                '">年报列表</a>'; });"""),
     }
     for n, year in enumerate((2024, 2023, 2022), start=1):
         more = "<span id='next' class='pg'>下一页</span>" if n < 3 else ""
@@ -116,6 +117,24 @@ def test_in_page_exploration_clicks_a_tab_and_a_script_pager(tmp_path: Path) -> 
     got = crawl_portal(_pager_portal(), tmp_path, AGENCY, HOME)
     assert {url(f"/nb/a{y}.html") for y in (2024, 2023, 2022)} <= got.fetched
     assert got.stats.get("nianbao/clicks", 0) >= 2
+
+
+def test_a_page_in_another_charset_than_it_declares_renders_its_real_text(tmp_path: Path) -> None:
+    # UTF-8 bytes sent as gb2312 (header and meta): a browser shows mojibake, every title the list's
+    # script writes is garbled, and no report is recognised unless the browser gets the real text
+    script = """
+        var rows = [['开发县2024年政府信息公开工作年度报告', 2024], ['开发县2023年政府信息公开工作年度报告', 2023]];
+        document.getElementById('list').innerHTML = rows.map(r =>
+          '<li><a href="/nb/' + 'a' + r[1] + '.html">' + r[0] + '</a></li>').join('');"""
+    list_page = page("政府信息公开年报", "<ul id='list'></ul>", script)[1].replace(b"charset='utf-8'", b"charset='gb2312'")
+    portal = PagesPortal({WWW: {
+        "/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+        "/xxgk/nb/": ("text/html; charset=gb2312", list_page),
+        "/nb/a2024.html": report(2024), "/nb/a2023.html": report(2023),
+    }})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert {url("/nb/a2024.html"), url("/nb/a2023.html")} <= got.reports
+    assert got.stats.get("nianbao/render_charset_fixed", 0) >= 1
 
 
 def test_sister_hosts_are_the_governments_and_no_one_elses(tmp_path: Path) -> None:
