@@ -7,6 +7,7 @@ checks both the reports and the run's own account of how they were reached (its 
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.sandbox.harness import PagesPortal, crawl_portal
+from nianbao.sandbox.response import Response
 from nianbao.storage import users
 from nianbao.storage.store import Store
 from nianbao.storage.views import diagnosis_reasons
@@ -135,6 +137,38 @@ def test_a_page_in_another_charset_than_it_declares_renders_its_real_text(tmp_pa
     got = crawl_portal(portal, tmp_path, AGENCY, HOME)
     assert {url("/nb/a2024.html"), url("/nb/a2023.html")} <= got.reports
     assert got.stats.get("nianbao/render_charset_fixed", 0) >= 1
+
+
+def test_a_list_loaded_on_scroll_is_read_to_its_last_page(tmp_path: Path) -> None:
+    # each scroll loads one more page of a JSON list; the browser scrolls once, the answer says how
+    # many pages there are: the rest are fetched as data, not scrolled for
+    script = """
+        var p = 0, busy = false;
+        window.addEventListener('scroll', function () {
+          if (busy) return; busy = true;
+          fetch('/api/nb.json?page=' + (p + 1)).then(r => r.json()).then(d => { p = d.page; busy = false;
+            d.items.forEach(x => { var li = document.createElement('li'); li.textContent = x.title;
+              li.onclick = function () { location.href = x.url; }; document.getElementById('list').appendChild(li); });
+          }); });"""
+    pages = {"/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+             "/xxgk/nb/": page("政府信息公开年报", "<ul id='list'></ul><div style='height:3000px'></div>", script)}
+    for year in (2024, 2023, 2022, 2021):
+        pages[f"/nb/a{year}.html"] = report(year)
+    answers = {n: {"page": n, "pages": 4, "items": [{"title": f"开发县{y}年政府信息公开工作年度报告", "url": f"/nb/a{y}.html"}]}
+               for n, y in enumerate((2024, 2023, 2022, 2021), start=1)}
+
+    class Lazy(PagesPortal):
+        def respond(self, method: str, u: str, headers: dict | None = None):
+            if "/api/nb.json" in u:
+                self.requests.append(u)
+                n = int(u.rsplit("page=", 1)[1]) if "page=" in u else 1
+                return Response(200, json.dumps(answers.get(n, {"items": []}), ensure_ascii=False).encode(),
+                                {"Content-Type": "application/json; charset=utf-8"})
+            return super().respond(method, u, headers)
+
+    got = crawl_portal(Lazy({WWW: pages}), tmp_path, AGENCY, HOME)
+    assert {url(f"/nb/a{y}.html") for y in (2024, 2023, 2022, 2021)} <= got.reports
+    assert got.stats.get("nianbao/rendered", 0) <= 2
 
 
 def test_sister_hosts_are_the_governments_and_no_one_elses(tmp_path: Path) -> None:

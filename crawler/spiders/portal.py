@@ -459,6 +459,12 @@ class PortalSpider(scrapy.Spider):
                 for item in self._follow_data(response, links):
                     yield item
                 extra += script_links(body, url)
+                if links and self._in_scope(url, i):  # the answer's further pages (a list loaded on scroll)
+                    for u in disc.json_page_urls(url, body, page.scripts):
+                        yield scrapy.Request(u, callback=self.parse_data, errback=self.on_error,
+                                             priority=disc.BASE_SCORES[disc.PAGER],
+                                             meta=self._meta(response, nb_depth=depth, nb_kind="data", nb_data_page=True,
+                                                             nb_title=page.title + "|" + page.column))  # fmt: skip
             for url in found.early_xhr:  # answered before we listened: fetch them again, as data
                 if self._in_scope(url, i) and not disc.is_attachment_url(url):
                     yield scrapy.Request(url, callback=self.parse_data, errback=self.on_error,
