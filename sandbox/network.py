@@ -568,16 +568,18 @@ def family_kind(family: str) -> str:
     return "template" if family in TEMPLATES else "style" if family in styles.STYLES else "zoo"
 
 
-def generate(seed: int, size: int = DEFAULT_SIZE, families: list[str] | tuple[str, ...] | None = None) -> Network:
+def generate(seed: int, size: int = DEFAULT_SIZE,
+             families: list[str | None] | tuple[str | None, ...] | None = None) -> Network:
     """A reproducible network of ``size`` county portals.
 
     ``families`` (default: the six templates, drawn as always) gives portal ``i`` the family
     ``families[i % len(families)]``: a template, a list style (the ``static`` template's plan with
     the style's column lists) or a zoo family (a :class:`~nianbao.sandbox.zoo.Zoo` portal on the
-    same county; its truth joins the network's).  Without ``families`` the network is unchanged.
+    same county; its truth joins the network's); a ``None`` entry keeps that portal as it is by
+    default.  Without ``families`` the network is unchanged.
     """
     if families is not None:
-        unknown = [f for f in families if f not in all_families()]
+        unknown = [f for f in families if f is not None and f not in all_families()]
         if unknown or not families:
             raise ValueError(f"unknown families: {unknown}")
     if size < 1:
@@ -599,7 +601,8 @@ def generate(seed: int, size: int = DEFAULT_SIZE, families: list[str] | tuple[st
         if fam in ZOO_FAMILIES:
             assign.append((fam, c))
             continue
-        p = plan_county(seed, i, c, {**_forced(i, size), "template": styles.STYLES.get(fam, fam)})
+        forced = _forced(i, size) if fam is None else {**_forced(i, size), "template": styles.STYLES.get(fam, fam)}
+        p = plan_county(seed, i, c, forced)
         p.family = fam if fam in styles.STYLES else None
         plans.append(p)
     return Network(seed, size, plans, Zoo(seed, assign=assign) if assign else None)
