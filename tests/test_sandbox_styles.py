@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 import pytest
 
 from nianbao.sandbox import styles, zoo
+from nianbao.sandbox.demo import demo_families
 from nianbao.sandbox.network import Network, all_families, generate
 
 SEED = 917
@@ -131,6 +132,20 @@ def test_unknown_family_is_refused() -> None:
         generate(1, 3, families=["nope"])
     assert set(zoo.FAMILIES) <= set(all_families()) and set(styles.STYLES) <= set(all_families())
     assert len(all_families()) == len(set(all_families()))  # no name in two kinds
+
+
+def test_the_demo_draws_from_every_family_and_keeps_the_rest_as_drawn() -> None:
+    fams = demo_families(30)
+    net, default = generate(2025, 30, families=fams), generate(2025, 30)
+    kinds = {s.get("family", s["template"]) for s in net.ground_truth()["sites"]}
+    assert kinds == set(all_families())
+    kept = [i for i, f in enumerate(fams) if f is None]
+    assert len(kept) >= 6 and 16 in kept
+    by_name = {p.government: p for p in net.plans}
+    for i in kept:
+        d = default.plans[i]
+        p = by_name[d.government]
+        assert (p.template, p.charset, [r.url for r in p.reports]) == (d.template, d.charset, [r.url for r in d.reports])
 
 
 def test_default_network_unchanged() -> None:
