@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
 
 from nianbao.crawler.discovery import site_base
+from nianbao.crawler.extract import decode_html
 
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media", "stylesheet"})
 CROSS_SITE_ALLOWED = frozenset({"document", "script", "xhr", "fetch"})
@@ -47,6 +48,39 @@ def abort_request(request) -> bool:
     except Exception:  # noqa: BLE001 - a service worker's request has no frame
         page_url = None
     return aborts(request.resource_type, request.url, page_url, navigation=navigation)
+
+
+def mislabeled(body: bytes, encoding: str | None) -> bool:
+    """Whether a page read in the charset it declares (as a browser reads it) differs from its text.
+
+    Portals declare ``gb2312`` on UTF-8 pages and the reverse; a browser then shows mojibake, and
+    every link text it renders is garbled.  ``decode_html`` picks the charset the bytes are in."""
+    if not body or not encoding:
+        return False
+    try:
+        as_declared = body.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return True
+    return as_declared != decode_html(body, encoding)
+
+
+async def read_in_true_charset(page, request) -> None:
+    """Page init callback (``playwright_page_init_callback``) for a mislabeled page: the browser gets
+    the page's text as the static fetch decoded it (``nb_true_html``, sent as UTF-8), so that its
+    scripts run on, and it renders, the real text.  Sub-resources and later navigations load as usual."""
+    target, text = urldefrag(request.url)[0], request.meta.get("nb_true_html")
+    done = False
+
+    async def handler(route, req) -> None:
+        nonlocal done
+        if done or not text or req.resource_type != "document" or urldefrag(req.url)[0] != target:
+            await route.fallback()
+            return
+        done = True
+        await route.fulfill(status=200, headers={"content-type": "text/html; charset=utf-8"},
+                            body=text.encode("utf-8"))
+
+    await page.route("**", handler)
 
 
 # --------------------------------------------------------------------- in-page exploration

@@ -50,10 +50,67 @@ def url_literals(code: str) -> list[str]:
     return out
 
 
+_JS_STR = r"""(?:"[^"\\\n]*"|'[^'\\\n]*')"""
+_CALL = re.compile(r"([A-Za-z_$][\w$]*)\s*\(([^()]*)\)")
+_CONCAT = re.compile(rf"""(?:{_JS_STR}|[A-Za-z_$][\w$]*|\d+)(?:\s*\+\s*(?:{_JS_STR}|[A-Za-z_$][\w$]*|\d+))+""")
+_ARG = re.compile(rf"""\s*({_JS_STR}|-?\d+(?:\.\d+)?|[A-Za-z_$][\w$.]*)\s*(?:,|$)""")
+
+
+def _function_body(scripts: str, name: str) -> tuple[list[str], str] | None:
+    """Parameters and body of ``function name(a, b) {…}`` (or ``name = function(a, b) {…}``) in ``scripts``."""
+    m = re.search(rf"(?:function\s+{re.escape(name)}|\b{re.escape(name)}\s*=\s*function)\s*\(([^)]*)\)\s*\{{",
+                  scripts)  # fmt: skip
+    if m is None:
+        return None
+    depth, i = 1, m.end()
+    while i < len(scripts) and depth and i - m.end() < 4000:
+        depth += {"{": 1, "}": -1}.get(scripts[i], 0)
+        i += 1
+    return [p.strip() for p in m.group(1).split(",") if p.strip()], scripts[m.end():i - 1]
+
+
+def call_targets(code: str, scripts: str) -> list[str]:
+    """URLs a handler's call (``goPage(2)``, ``javascript:show('a', 3)``) builds in the page's own function.
+
+    The called function is looked up in the page's inline scripts; string concatenations in its
+    body (``"/list.jsp?pageNo=" + p``) are evaluated with the call's literal arguments; what looks
+    like a URL is kept.  Nothing is run: a body that computes its URL any other way gives nothing
+    (and the browser clicks it instead).
+    """
+    out: list[str] = []
+    for call in _CALL.finditer(code or ""):
+        name = call.group(1)
+        if name in ("void", "return", "if", "function", "alert", "confirm"):
+            continue
+        args: list[str | None] = []
+        for a in _ARG.findall(call.group(2)):
+            args.append(a[1:-1] if a[:1] in "'\"" else a if re.fullmatch(r"-?\d+(?:\.\d+)?", a) else None)
+        found = _function_body(scripts or "", name)
+        if found is None:
+            continue
+        params, body = found
+        env = {p: v for p, v in zip(params, args, strict=False) if v is not None}
+        for expr in _CONCAT.finditer(body):
+            parts, ok = [], True
+            for term in re.findall(rf"{_JS_STR}|[A-Za-z_$][\w$]*|\d+", expr.group(0)):
+                if term[:1] in "'\"":
+                    parts.append(term[1:-1])
+                elif term.isdigit():
+                    parts.append(term)
+                elif term in env:
+                    parts.append(env[term])
+                else:
+                    ok = False
+                    break
+            if ok and any(p in env for p in re.findall(r"[A-Za-z_$][\w$]*", expr.group(0))):
+                out += url_literals(f"'{''.join(parts)}'")
+    return out
+
+
 def _record_bounds(text: str, start: int, end: int, reach: int = 240) -> tuple[int, int]:
     """The record a literal sits in: its enclosing ``{…}`` (or ``<tr>…</tr>`` row), else its line, within ``reach``."""
     lo, hi = max(0, start - reach), min(len(text), end + reach)
-    for opener, closer in (("{", "}"), ("<tr", "</tr>"), ("<li", "</li>"), ("\n", "\n")):
+    for opener, closer in (("{", "}"), ("<tr", "</tr>"), ("<li", "</li>"), ("[", "]"), ("\n", "\n")):
         a = text.rfind(opener, lo, start)
         b = text.find(closer, end, hi)
         if a >= 0 and b >= 0:
@@ -79,12 +136,18 @@ def script_links(scripts: str, base: str) -> list[Link]:
             lo, hi = _record_bounds(text, m.start(), m.end())
             d = list_date(text[lo:hi], label)
             out.append(Link(absu, label, text[lo:hi][:300], d.isoformat() if d else None, "script"))
+    folder: tuple[int, int, str] | None = None  # the last folder-like literal: (record start, record end, URL)
     for m in _URL_LITERAL.finditer(text):
         raw = m.group(1)
         if raw in ("/", "./", "../") or raw.startswith("//") or raw.lower().split("?")[0].endswith(_NOT_PAGE):
             continue
         lo, hi = _record_bounds(text, m.start(), m.end())
         window = text[lo:hi]
+        here = base
+        if raw.endswith("/"):
+            folder = (lo, hi, urljoin(base, raw))
+        elif folder and folder[0] == lo and folder[1] == hi and not raw.startswith(("/", ".", "?", "http")):
+            here = folder[2]  # a record split into folder and file name (["http://x/col/", "c_1.html", …])
         best, dist = "", None
         for t in _CJK_LITERAL.finditer(window):
             d = abs((lo + t.start()) - m.start())
@@ -92,7 +155,7 @@ def script_links(scripts: str, base: str) -> list[Link]:
                 best, dist = t.group(1), d
         if not best:
             continue
-        absu = urldefrag(urljoin(base, raw))[0]
+        absu = urldefrag(urljoin(here, raw))[0]
         if absu in seen:
             continue
         seen.add(absu)
@@ -233,7 +296,7 @@ def parse_page(body: bytes | str, url: str, *, encoding: str | None = None, max_
     for el in doc.xpath("//*[@onclick] | //a[starts-with(normalize-space(@href), 'javascript:')]"):
         code = (el.get("onclick") or "") + " " + (el.get("href") or "")
         label = re.sub(r"\s+", " ", el.text_content()).strip() or (el.get("title") or "").strip()
-        literals = url_literals(code)
+        literals = url_literals(code) or call_targets(code, page.scripts)
         if not literals and label:
             page.unresolved.append(label[:40])  # a click whose target only the browser can tell
         for raw in literals:

@@ -145,6 +145,8 @@ class RenderMiddleware:
             # a script-filled list may chain several requests: wait until the network is quiet
             request.meta.setdefault("playwright_page_goto_kwargs", {"wait_until": "networkidle"})
             self.crawler.stats.inc_value("nianbao/rendered")
+            if "nb_portal" in request.meta:
+                self.crawler.stats.inc_value(f"nianbao/rendered/{request.meta['nb_portal']}")
         return None
 
     # --- responses -----------------------------------------------------------------------

@@ -35,7 +35,7 @@ from nianbao.storage.views import diagnosis_reasons, site_record
 log = logging.getLogger(__name__)
 
 RUN_FILE = "nianbao-run.txt"  # in the job directory: the id of the run that uses it
-PORTAL_COUNTS = ("documents", "reports", "not_reports", "findings")
+PORTAL_COUNTS = ("documents", "reports", "not_reports", "findings", "pages", "rendered", "clicks")
 
 
 def portal_counts(stats: dict[str, Any]) -> dict[int, dict[str, int]]:

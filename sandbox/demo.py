@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.monitor.audit import audit_store
-from nianbao.sandbox.network import generate
+from nianbao.sandbox.network import all_families, family_kind, generate
 from nianbao.sandbox.server import running
 from nianbao.sandbox.truth import compare
 from nianbao.storage import exports
@@ -30,6 +30,18 @@ ARITHMETIC_RULES = ("ROW_TOTAL_MISMATCH", "RESULT_TOTAL_MISMATCH", "BALANCE_MISM
 
 # A simulated network answers in microseconds: no need to ease in (the crawl stays polite per host).
 DEMO_SETTINGS = ("AUTOTHROTTLE_START_DELAY=0.05", "RETRY_BACKOFF_BASE=0.5", "LOG_LEVEL=ERROR")
+
+
+def demo_families(size: int) -> list[str | None]:
+    """The demo's portals: the first six keep the six templates (and the features the demo shows on
+    them), then one portal of each list style and zoo family (sites a browser must help with), the
+    rest stay as drawn.  ``None`` = as ``generate(seed, size)`` would make it."""
+    others = [f for f in all_families() if family_kind(f) != "template"]
+    out: list[str | None] = [None] * size
+    slots = [i for i in range(6, size) if i != 16]  # 16: the PDF a test reads (tests/test_attach_zero_row.py)
+    for i, fam in zip(slots, others, strict=False):
+        out[i] = fam
+    return out
 
 
 def clean_db(db: Path) -> None:
@@ -130,7 +142,7 @@ def run_demo(data_dir: Path, *, seed: int = 2025, size: int = 30, progress: Any 
 
     started = time.monotonic()
     data_dir.mkdir(parents=True, exist_ok=True)
-    network = generate(seed, size)
+    network = generate(seed, size, families=demo_families(size))
     sites = data_dir / "sites.csv"
     sites.write_text(network.sites_csv(), encoding="utf-8")
     truth = network.ground_truth()

@@ -189,7 +189,8 @@ def serving_workbench(db: Path, env: dict[str, str] | None = None, timeout: floa
 
 class PagesPortal:
     """A few pages per host (``{host: {path: (content type, body)}}``) answered through the sandbox
-    proxy; every request is kept in ``requests``; ``robots.txt`` and unknown paths answer 404."""
+    proxy; every request is kept in ``requests``; ``robots.txt`` and unknown paths answer 404.  A content
+    type without a charset is sent as UTF-8; one with a charset is sent as it is (even a wrong one)."""
 
     def __init__(self, hosts: dict[str, dict[str, tuple[str, bytes]]]) -> None:
         self.hosts = hosts
@@ -206,7 +207,7 @@ class PagesPortal:
         ctype, body = table.get("/" + rest.split("?")[0], ("text/html", b""))
         if not body:
             return Response(404, b"<html>404</html>", {"Content-Type": "text/html"})
-        return Response(200, body, {"Content-Type": f"{ctype}; charset=utf-8"})
+        return Response(200, body, {"Content-Type": ctype if "charset" in ctype else f"{ctype}; charset=utf-8"})
 
 
 @dataclass

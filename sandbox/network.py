@@ -18,12 +18,11 @@ import random
 import threading
 import zlib
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from nianbao.model import Report
-from nianbao.sandbox import office_cache, pages
+from nianbao.sandbox import office_cache, pages, styles
 from nianbao.sandbox.names import County, real_counties, synthetic_county
 from nianbao.sandbox.plan import TEMPLATES, Column, CountyPlan, DecoyPlan, ReportPlan, deadline, plan_county
 from nianbao.sandbox.render import render_html, render_word
@@ -39,17 +38,13 @@ from nianbao.sandbox.reports import (
     layout_for,
     report_title,
 )
+from nianbao.sandbox.response import Response
+from nianbao.sandbox.zoo import FAMILIES as ZOO_FAMILIES
+from nianbao.sandbox.zoo import Zoo
 
 DEFAULT_SIZE = 30
 CONTENT_CACHE = 64  # counties whose report objects are kept in memory (others are kept packed)
 PAGE_CACHE = 4096  # rendered responses kept
-
-
-@dataclass
-class Response:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _http_date(d: dt.date | dt.datetime) -> str:
@@ -81,8 +76,9 @@ def _forced(i: int, size: int) -> dict[str, Any]:
 class Network:
     """Simulated portals; thread-safe for concurrent ``respond`` calls."""
 
-    def __init__(self, seed: int, size: int, plans: list[CountyPlan]):
+    def __init__(self, seed: int, size: int, plans: list[CountyPlan], zoo: Zoo | None = None):
         self.seed, self.size, self.plans = seed, size, plans
+        self.zoo = zoo  # portals of the zoo's families (sandbox/zoo.py), when ``generate`` was given some
         self._hosts: dict[str, CountyPlan] = {}
         for p in plans:
             for h in p.hosts():
@@ -110,10 +106,12 @@ class Network:
     def sites(self) -> list[dict[str, str]]:
         """One row per county government (the sites CSV rows)."""
         return [{"agency": p.government, "url": p.entry, "level": "county", "region": p.county.adcode,
-                 "parent": p.county.parent_government} for p in self.plans]
+                 "parent": p.county.parent_government} for p in self.plans] + [
+            {"agency": z.agency, "url": f"http://{z.host}/", "level": "county", "region": z.region,
+             "parent": z.parent} for z in (self.zoo.portals if self.zoo else [])]
 
     def hosts(self) -> set[str]:
-        return set(self._hosts)
+        return set(self._hosts) | (set(self.zoo._hosts) if self.zoo else set())
 
     def sites_csv(self, departments: bool = False) -> str:
         """The site list in the sites.md CSV format."""
@@ -127,6 +125,8 @@ class Network:
                     if a.kind != "government":
                         level = "township" if a.kind == "township" else "department"
                         w.writerow([a.name, a.home, level, p.county.adcode, p.government])
+        for z in self.zoo.portals if self.zoo else []:
+            w.writerow([z.agency, f"http://{z.host}/", "county", z.region, z.parent])
         return buf.getvalue()
 
     def ground_truth(self, details: bool = False) -> dict[str, Any]:
@@ -139,6 +139,8 @@ class Network:
                           "host": p.host, "crawl_delay": p.crawl_delay, "disallow": p.disallow,
                           "agencies": [{"agency": a.name, "kind": a.kind, "home": a.home,
                                         "column": f"http://{a.host}{a.column}"} for a in p.agencies]})
+            if p.family:
+                sites[-1]["family"] = p.family
             if p.error_path:
                 errors.append(f"http://{p.host}{p.error_path}")
             for r in p.reports:
@@ -154,6 +156,14 @@ class Network:
                     transient.append(r.url)
             decoys += [{"kind": d.kind, "title": d.title, "url": d.url} for d in p.decoys]
             decoys += [{"kind": "broken", "title": "", "url": f"http://{p.host}{b}"} for b in p.broken]
+        if self.zoo is not None:
+            z = self.zoo.ground_truth()
+            sites += [{**s, "level": "county", "family": s["template"],
+                       "agencies": [{"agency": s["agency"], "kind": "government", "home": s["url"]}]}
+                      for s in z["sites"]]  # fmt: skip
+            reports += [{**r, "agency_kind": "government", "county": r["agency"], "family": r["template"]}
+                        for r in z["reports"]]  # fmt: skip
+            decoys += [{"kind": "zoo", **d} for d in z["decoys"]]
         return {"seed": self.seed, "size": self.size, "sites": sites, "reports": reports, "missing": missing,
                 "decoys": decoys, "transient": transient, "errors": errors}
 
@@ -306,7 +316,12 @@ class Network:
         host = (parts.hostname or "").lower()
         p = self._hosts.get(host)
         if p is None:
-            return None
+            if self.zoo is None or host not in self.zoo._hosts:
+                return None
+            if self.count_requests:
+                with self._lock:
+                    self.requests[f"http://{host}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")] += 1
+            return self.zoo.respond(method, url, headers)
         path = parts.path or "/"
         if self.count_requests:
             with self._lock:
@@ -382,6 +397,13 @@ class Network:
                     n = _int(parse_qs(query).get("page", ["1"])[0], 1)
                     body = pages.column_json(p, host, col, self.entries(p, col), n)
                     return Response(200, body.encode("utf-8"), {"Content-Type": "application/json; charset=utf-8"})
+        if p.family is not None:
+            zr = styles.route(p, host, path, query, lambda c: self.entries(p, c))
+            if zr is not None:
+                if "html" in zr[1]:
+                    return self._html(p, zr[2]) if zr[0] == 200 else Response(
+                        zr[0], pages.encode(p, zr[2]), {"Content-Type": "text/html; charset=utf-8"})
+                return Response(zr[0], zr[2].encode("utf-8"), {"Content-Type": zr[1]})
         directory, name = path.rsplit("/", 1)
         col = p.columns.get((host, directory + "/"))
         if col is not None and (name == "index.html" or (name.startswith("index_") and name.endswith(".html"))):
@@ -536,8 +558,30 @@ def _int(s: str, default: int) -> int:
         return default
 
 
-def generate(seed: int, size: int = DEFAULT_SIZE) -> Network:
-    """A reproducible network of ``size`` county portals."""
+def all_families() -> tuple[str, ...]:
+    """Every site family: the six templates, the list styles (sandbox/styles.py), the zoo's (sandbox/zoo.py)."""
+    return tuple(TEMPLATES) + tuple(styles.STYLES) + tuple(ZOO_FAMILIES)
+
+
+def family_kind(family: str) -> str:
+    """``template``, ``style`` or ``zoo``."""
+    return "template" if family in TEMPLATES else "style" if family in styles.STYLES else "zoo"
+
+
+def generate(seed: int, size: int = DEFAULT_SIZE,
+             families: list[str | None] | tuple[str | None, ...] | None = None) -> Network:
+    """A reproducible network of ``size`` county portals.
+
+    ``families`` (default: the six templates, drawn as always) gives portal ``i`` the family
+    ``families[i % len(families)]``: a template, a list style (the ``static`` template's plan with
+    the style's column lists) or a zoo family (a :class:`~nianbao.sandbox.zoo.Zoo` portal on the
+    same county; its truth joins the network's); a ``None`` entry keeps that portal as it is by
+    default.  Without ``families`` the network is unchanged.
+    """
+    if families is not None:
+        unknown = [f for f in families if f is not None and f not in all_families()]
+        if unknown or not families:
+            raise ValueError(f"unknown families: {unknown}")
     if size < 1:
         raise ValueError("size must be at least 1")
     real = list(real_counties())
@@ -548,5 +592,17 @@ def generate(seed: int, size: int = DEFAULT_SIZE) -> Network:
         c = synthetic_county(i, taken)
         taken.add(c.host)
         chosen.append(c)
-    plans = [plan_county(seed, i, c, _forced(i, size)) for i, c in enumerate(chosen)]
-    return Network(seed, size, plans)
+    if families is None:
+        plans = [plan_county(seed, i, c, _forced(i, size)) for i, c in enumerate(chosen)]
+        return Network(seed, size, plans)
+    plans, assign = [], []
+    for i, c in enumerate(chosen):
+        fam = families[i % len(families)]
+        if fam in ZOO_FAMILIES:
+            assign.append((fam, c))
+            continue
+        forced = _forced(i, size) if fam is None else {**_forced(i, size), "template": styles.STYLES.get(fam, fam)}
+        p = plan_county(seed, i, c, forced)
+        p.family = fam if fam in styles.STYLES else None
+        plans.append(p)
+    return Network(seed, size, plans, Zoo(seed, assign=assign) if assign else None)

@@ -131,6 +131,7 @@ class CountyPlan:
     decoys: list[DecoyPlan] = field(default_factory=list)
     news: list[tuple[str, str, dt.date]] = field(default_factory=list)  # (title, path, date)
     broken: list[str] = field(default_factory=list)  # paths linked but 404
+    family: str | None = None  # list style (sandbox/styles.py) serving the column lists, None = the template's
 
     @property
     def host(self) -> str:

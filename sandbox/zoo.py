@@ -30,10 +30,10 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.sandbox.names import real_counties
-from nianbao.sandbox.network import Response
+from nianbao.sandbox.names import County, real_counties
 from nianbao.sandbox.render import render_page
 from nianbao.sandbox.reports import build_report, report_title
+from nianbao.sandbox.response import Response
 
 FAMILIES = ("hanweb", "gkmlpt", "aspframes", "lazyspa", "terse")
 YEARS = tuple(range(2019, 2025))
@@ -53,6 +53,7 @@ class ZooPortal:
     short: str
     host: str
     region: str
+    parent: str = ""
     pages: dict[str, dict[str, tuple[str, bytes]]] = field(default_factory=dict)  # host -> path -> (type, body)
     reports: list[dict[str, Any]] = field(default_factory=list)
     decoys: list[dict[str, Any]] = field(default_factory=list)
@@ -69,18 +70,26 @@ class ZooPortal:
 class Zoo:
     """A network of ``per_family`` portals of each family (deterministic in ``seed``)."""
 
-    def __init__(self, seed: int = 1, per_family: int = 2, families: tuple[str, ...] = FAMILIES) -> None:
+    def __init__(self, seed: int = 1, per_family: int = 2, families: tuple[str, ...] = FAMILIES,
+                 assign: list[tuple[str, County]] | None = None) -> None:
+        """``assign`` (family, county) pairs instead of ``per_family`` counties drawn for each family
+        (the main network's ``generate(..., families=...)`` hands its zoo portals their counties)."""
         self.seed = seed
-        rng = random.Random(f"zoo-{seed}")
-        counties = list(real_counties())
-        rng.shuffle(counties)
+        if assign is None:
+            rng = random.Random(f"zoo-{seed}")
+            counties = list(real_counties())
+            rng.shuffle(counties)
+            assign = [(family, counties[f_i * per_family + k]) for f_i, family in enumerate(families)
+                      for k in range(per_family)]  # fmt: skip
         self.portals: list[ZooPortal] = []
-        for f_i, family in enumerate(families):
-            for k in range(per_family):
-                c = counties[f_i * per_family + k]
-                p = ZooPortal(family, c.government, c.name, c.host, c.adcode)
-                getattr(self, f"_build_{family}")(p, random.Random(f"{seed}-{family}-{k}"))
-                self.portals.append(p)
+        built: dict[str, int] = {}
+        for family, c in assign:
+            if family not in FAMILIES:
+                raise ValueError(f"unknown zoo family: {family}")
+            k = built[family] = built.get(family, -1) + 1
+            p = ZooPortal(family, c.government, c.name, c.host, c.adcode, c.parent_government)
+            getattr(self, f"_build_{family}")(p, random.Random(f"{seed}-{family}-{k}"))
+            self.portals.append(p)
         self._hosts = {h: p for p in self.portals for h in p.pages}
         self.requests: list[str] = []
 

@@ -41,6 +41,35 @@ def test_frames_handlers_menus_and_script_lists_are_read_without_a_browser() -> 
     assert ("/nb/2022.html", "开发县2022年政府信息公开工作年度报告", "2023-01-18") in scripted
 
 
+def test_a_handler_calling_the_pages_own_function_is_read_without_a_browser() -> None:
+    # old JSP lists: items open by onclick, the pager calls a function that builds the URL by concatenation
+    html = """<html><head><title>政府信息公开年报</title></head><body><ul>
+      <li><a href="javascript:void(0);" onclick="openDoc('/nb/c1.html')">开发县2024年政府信息公开工作年度报告</a></li></ul>
+      <div class="page"><a href="javascript:goPage(2)">2</a> <a href="#" onclick="jump('nb', 3);return false;">3</a>
+      <a href="javascript:other(4)">4</a></div>
+      <script>function openDoc(u){window.open(u);}
+      function goPage(p){location.href="/xxgk/nb/list.jsp?pageNo="+p;}
+      var jump = function(c, n) { window.location = '/xxgk/' + c + '/list.asp?cid=' + 18 + '&page=' + n; };
+      function other(n){ location.href = base + n; }</script></body></html>"""
+    page = parse_page(html.encode(), HOST + "/xxgk/nb/index.html")
+    got = {(link.how, link.url.removeprefix(HOST), link.text) for link in page.links}
+    assert ("handler", "/nb/c1.html", "开发县2024年政府信息公开工作年度报告") in got
+    assert ("handler", "/xxgk/nb/list.jsp?pageNo=2", "2") in got
+    assert ("handler", "/xxgk/nb/list.asp?cid=18&page=3", "3") in got
+    assert page.unresolved == ["4"]  # a URL built from what the page does not show: the browser's job
+
+
+def test_a_script_record_split_into_folder_and_file_name_is_joined() -> None:
+    scripts = ('var docs=[["http://www.kaifa.gov.cn/xxgk/nb/zf/", "c_74333.html", "开发县2024年政府信息公开工作年度报告",'
+               ' "2025-01-20"],["http://www.kaifa.gov.cn/xxgk/nb/bm/", "c_72561.html", "开发县2023年政府信息公开工作年度报告",'
+               ' "2024-01-25"]];')
+    got = {(link.url.removeprefix(HOST), link.text, link.list_date)
+           for link in script_links(scripts, HOST + "/xxgk/nb/index.html")}
+    assert ("/xxgk/nb/zf/c_74333.html", "开发县2024年政府信息公开工作年度报告", "2025-01-20") in got
+    assert ("/xxgk/nb/bm/c_72561.html", "开发县2023年政府信息公开工作年度报告", "2024-01-25") in got
+    assert not any(u.startswith("/xxgk/nb/c_") for u, _, _ in got)  # not joined to the list's own folder
+
+
 def _page(title: str, body: str, script: str = "") -> bytes:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>{body}"
             f"<script>{script}</script></body></html>").encode()
@@ -67,14 +96,14 @@ class TinyPortal(PagesPortal):
             "/xxgk/index.html": ("text/html", _page("信息公开", """
                 <ul><li><span class='tab' onclick="go('nb')">政府信息公开年报</span></li></ul>
                 <iframe src='http://xxgk.kaifa.gov.cn/gk/list.html' title='公开目录'></iframe>""",
-                "function go(c){ location.href = '/xxgk/' + c + '/list.html'; }")),
+                "function go(c){ location.href = ['', 'xxgk', c, 'list.html'].join('/'); }")),
             "/xxgk/nb/list.html": ("text/html", _page("政府信息公开年报", """
                 <ul id='list'></ul><span class='pager' onclick="turn(2)">下一页</span>
                 <div id='more' style='height:3000px'></div>""", """
                 fetch('/api/' + 'columns/' + 7 + '?size=20').then(r => r.json()).then(d => {
                   document.getElementById('list').innerHTML = d.rows.map(
                     x => '<li><a href="' + x.link + '">' + x.name + '</a></li>').join(''); });
-                function turn(n){ location.href = '/xxgk/nb/list_' + n + '.html'; }
+                function turn(n){ location.href = '/xxgk/nb/list_{n}.html'.replace('{n}', n); }
                 window.addEventListener('scroll', function once(){
                   window.removeEventListener('scroll', once);
                   fetch('/api/lazy').then(r => r.text()).then(t => { document.getElementById('more').innerHTML = t; });

@@ -7,6 +7,7 @@ checks both the reports and the run's own account of how they were reached (its 
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from nianbao.sandbox.harness import PagesPortal, crawl_portal
+from nianbao.sandbox.response import Response
 from nianbao.storage import users
 from nianbao.storage.store import Store
 from nianbao.storage.views import diagnosis_reasons
@@ -101,7 +103,8 @@ def _pager_portal() -> PagesPortal:
         "/": home("<a href='/xxgk/'>信息公开</a>"),
         "/xxgk/": page("信息公开", "<div class='tab' id='tab'>政府信息公开年报</div><div id='pane'></div>", """
             document.getElementById('tab').addEventListener('click', function () {
-              document.getElementById('pane').innerHTML = '<a href="/xxgk/nb/' + 'p1.html">年报列表</a>'; });"""),
+              document.getElementById('pane').innerHTML = '<a href="' + ['', 'xxgk', 'nb', 'p1.html'].join('/') +
+                '">年报列表</a>'; });"""),
     }
     for n, year in enumerate((2024, 2023, 2022), start=1):
         more = "<span id='next' class='pg'>下一页</span>" if n < 3 else ""
@@ -126,6 +129,56 @@ def test_clicks_keep_the_hosts_crawl_delay(tmp_path: Path) -> None:
     times = [t for u, t in zip(portal.requests, portal.times, strict=True) if not u.endswith("/robots.txt")]
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert len(times) >= 8 and min(gaps) >= 1.4, [round(g, 2) for g in gaps]  # Scrapy's requests and the browser's
+
+
+def test_a_page_in_another_charset_than_it_declares_renders_its_real_text(tmp_path: Path) -> None:
+    # UTF-8 bytes sent as gb2312 (header and meta): a browser shows mojibake, every title the list's
+    # script writes is garbled, and no report is recognised unless the browser gets the real text
+    script = """
+        var rows = [['开发县2024年政府信息公开工作年度报告', 2024], ['开发县2023年政府信息公开工作年度报告', 2023]];
+        document.getElementById('list').innerHTML = rows.map(r =>
+          '<li><a href="/nb/' + 'a' + r[1] + '.html">' + r[0] + '</a></li>').join('');"""
+    list_page = page("政府信息公开年报", "<ul id='list'></ul>", script)[1].replace(b"charset='utf-8'", b"charset='gb2312'")
+    portal = PagesPortal({WWW: {
+        "/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+        "/xxgk/nb/": ("text/html; charset=gb2312", list_page),
+        "/nb/a2024.html": report(2024), "/nb/a2023.html": report(2023),
+    }})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert {url("/nb/a2024.html"), url("/nb/a2023.html")} <= got.reports
+    assert got.stats.get("nianbao/render_charset_fixed", 0) >= 1
+
+
+def test_a_list_loaded_on_scroll_is_read_to_its_last_page(tmp_path: Path) -> None:
+    # each scroll loads one more page of a JSON list; the browser scrolls once, the answer says how
+    # many pages there are: the rest are fetched as data, not scrolled for
+    script = """
+        var p = 0, busy = false;
+        window.addEventListener('scroll', function () {
+          if (busy) return; busy = true;
+          fetch('/api/nb.json?page=' + (p + 1)).then(r => r.json()).then(d => { p = d.page; busy = false;
+            d.items.forEach(x => { var li = document.createElement('li'); li.textContent = x.title;
+              li.onclick = function () { location.href = x.url; }; document.getElementById('list').appendChild(li); });
+          }); });"""
+    pages = {"/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+             "/xxgk/nb/": page("政府信息公开年报", "<ul id='list'></ul><div style='height:3000px'></div>", script)}
+    for year in (2024, 2023, 2022, 2021):
+        pages[f"/nb/a{year}.html"] = report(year)
+    answers = {n: {"page": n, "pages": 4, "items": [{"title": f"开发县{y}年政府信息公开工作年度报告", "url": f"/nb/a{y}.html"}]}
+               for n, y in enumerate((2024, 2023, 2022, 2021), start=1)}
+
+    class Lazy(PagesPortal):
+        def respond(self, method: str, u: str, headers: dict | None = None):
+            answer = super().respond(method, u, headers)  # kept in requests and times like any request
+            if "/api/nb.json" in u:
+                n = int(u.rsplit("page=", 1)[1]) if "page=" in u else 1
+                return Response(200, json.dumps(answers.get(n, {"items": []}), ensure_ascii=False).encode(),
+                                {"Content-Type": "application/json; charset=utf-8"})
+            return answer
+
+    got = crawl_portal(Lazy({WWW: pages}), tmp_path, AGENCY, HOME)
+    assert {url(f"/nb/a{y}.html") for y in (2024, 2023, 2022, 2021)} <= got.reports
+    assert got.stats.get("nianbao/rendered", 0) <= 2
 
 
 def test_sister_hosts_are_the_governments_and_no_one_elses(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ import scrapy
 from scrapy.http import Response
 
 from nianbao.crawler import discovery as disc
-from nianbao.crawler.browser import explore, record_xhr
+from nianbao.crawler.browser import explore, mislabeled, record_xhr
 from nianbao.crawler.dates import list_date
-from nianbao.crawler.extract import LISTENER_WORDS, Link, Page, parse_page, script_links
+from nianbao.crawler.extract import LISTENER_WORDS, Link, Page, decode_html, parse_page, script_links
 from nianbao.crawler.journal import Journal
 from nianbao.intake.items import DocumentItem, ReportItem
 from nianbao.intake.sites import Portal, Site, group_portals, load_sites
@@ -53,6 +53,7 @@ class PortalSpider(scrapy.Spider):
     """Crawl every portal of a site list; settings NIANBAO_SITES, NIANBAO_MAX_PAGES, NIANBAO_MAX_DEPTH."""
 
     name = "portal"
+    TRUE_HTML_KEPT = 64  # mislabeled pages whose real text is kept for a render (a few per portal at most)
 
     def __init__(self, sites: Iterable[Site] | None = None, sites_file: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -75,6 +76,7 @@ class PortalSpider(scrapy.Spider):
         self.clicks_left: list[int] = []
         self.explore_left: list[float] = []  # seconds
         self.trails: dict[int, Trail] = {}  # per portal: why it found what it found (the diagnosis)
+        self.true_html: dict[str, str] = {}  # mislabeled pages (charset): their text, for the browser
         self.guessed_from: set[str] = set()  # pages rendered because a link pieced out of their script failed
 
     # --- setup -------------------------------------------------------------------------
@@ -126,6 +128,11 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"nianbao/capped/{what}")
 
     def _parse(self, response: Response) -> Page:
+        if "playwright" not in response.flags and mislabeled(response.body, getattr(response, "encoding", None)):
+            # read in the charset it declares, the page is mojibake: a browser must get its real text
+            if len(self.true_html) >= self.TRUE_HTML_KEPT:
+                self.true_html.pop(next(iter(self.true_html)))
+            self.true_html[response.url] = decode_html(response.body, response.encoding)
         page = parse_page(response.body, response.url, encoding=response.encoding, max_links=self.max_links)
         if page.links_dropped:
             self.capped(response.meta["nb_portal"], "links_per_page", response.url)
@@ -393,6 +400,11 @@ class PortalSpider(scrapy.Spider):
             return None
         self.render_left[i] -= 1
         self.crawler.stats.inc_value("nianbao/render_requested")
+        extra: dict[str, Any] = {}
+        if response.url in self.true_html:  # mojibake in the browser else
+            self.crawler.stats.inc_value("nianbao/render_charset_fixed")
+            extra["playwright_page_init_callback"] = "nianbao.crawler.browser.read_in_true_charset"
+            extra["nb_true_html"] = self.true_html[response.url]
         return scrapy.Request(
             response.url,
             callback=self.parse_rendered,
@@ -401,7 +413,7 @@ class PortalSpider(scrapy.Spider):
             priority=disc.BASE_SCORES[disc.COLUMN],
             meta=self._meta(response, nb_depth=depth, nb_kind=response.meta.get("nb_kind", "column"),
                             nb_browser=True, playwright_include_page=True,
-                            playwright_page_event_handlers={"response": "record_xhr"}),
+                            playwright_page_event_handlers={"response": "record_xhr"}, **extra),
         )
 
     record_xhr = staticmethod(record_xhr)  # named in the render request's meta (it is serialised)
@@ -414,8 +426,10 @@ class PortalSpider(scrapy.Spider):
         found = None
         if page_obj is not None:
             t0 = time.monotonic()
+            allowed = max(0, min(6, self.clicks_left[i]))
+            self.clicks_left[i] -= allowed  # reserved now: pages of a portal are explored side by side
             try:
-                found = await explore(page_obj, max_clicks=max(0, min(6, self.clicks_left[i])),
+                found = await explore(page_obj, max_clicks=allowed,
                                       seconds=max(0.0, min(15.0, self.explore_left[i])),
                                       pace=self._host_delay(response.request))
             except Exception as exc:  # noqa: BLE001 - exploring is a bonus; the rendered HTML is still read
@@ -423,6 +437,7 @@ class PortalSpider(scrapy.Spider):
             finally:
                 await page_obj.close()
                 self._host_used(response.request)  # the browser's requests count for the host's pace too
+                self.clicks_left[i] += allowed - (found.clicks if found is not None else 0)  # the unused back
             self.explore_left[i] -= time.monotonic() - t0
             log.debug("explored %s: %s", response.url, found)
         self.crawler.stats.inc_value("nianbao/pages")
@@ -433,9 +448,9 @@ class PortalSpider(scrapy.Spider):
         extra: list[Link] = []
         if found is not None:
             self.trail(i).clicks += found.clicks
-            self.clicks_left[i] -= found.clicks
             stats = self.crawler.stats
             stats.inc_value("nianbao/clicks", found.clicks)
+            stats.inc_value(f"nianbao/clicks/{i}", found.clicks)
             stats.inc_value("nianbao/xhr_answers", len(found.data))
             if found.out_of_time:
                 stats.inc_value("nianbao/explore_out_of_time")
@@ -447,6 +462,12 @@ class PortalSpider(scrapy.Spider):
                 for item in self._follow_data(response, links):
                     yield item
                 extra += script_links(body, url)
+                if links and self._in_scope(url, i):  # the answer's further pages (a list loaded on scroll)
+                    for u in disc.json_page_urls(url, body, page.scripts):
+                        yield scrapy.Request(u, callback=self.parse_data, errback=self.on_error,
+                                             priority=disc.BASE_SCORES[disc.PAGER],
+                                             meta=self._meta(response, nb_depth=depth, nb_kind="data", nb_data_page=True,
+                                                             nb_title=page.title + "|" + page.column))  # fmt: skip
             for url in found.early_xhr:  # answered before we listened: fetch them again, as data
                 if self._in_scope(url, i) and not disc.is_attachment_url(url):
                     yield scrapy.Request(url, callback=self.parse_data, errback=self.on_error,

@@ -9,8 +9,22 @@ from pathlib import Path
 import click
 
 from nianbao.sandbox import faults as fault_mode
-from nianbao.sandbox.network import DEFAULT_SIZE, generate
+from nianbao.sandbox.network import DEFAULT_SIZE, all_families, generate
 from nianbao.sandbox.server import ProxyServer
+
+FAMILIES_HELP = "站点家族:all 或逗号分隔(6 个模板、sandbox/styles.py 的列表样式、sandbox/zoo.py 的家族);门户依次轮流取用"
+
+
+def _network(seed: int, size: int, families: str | None):
+    """The network, optionally made of chosen site families (``all`` = every family)."""
+    if not families:
+        return generate(seed, size)
+    chosen = all_families() if families == "all" else tuple(f.strip() for f in families.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in all_families()]
+    if unknown or not chosen:
+        raise click.BadParameter(f"未知的站点家族:{', '.join(unknown) or '(空)'};可选: {', '.join(all_families())}",
+                                 param_hint="--families")
+    return generate(seed, size, families=chosen)
 
 
 def _write(network, truth: str | None, sites: str | None, departments: bool) -> None:
@@ -33,9 +47,11 @@ def sandbox() -> None:
 @click.option("--truth", type=click.Path(dir_okay=False), help="写出真值 JSON")
 @click.option("--sites", type=click.Path(dir_okay=False), help="写出站点清单 CSV")
 @click.option("--departments/--no-departments", default=False, help="站点清单是否包含部门和乡镇")
-def generate_cmd(seed: int, size: int, truth: str | None, sites: str | None, departments: bool) -> None:
+@click.option("--families", default=None, metavar="all|FAMILY,...", help=FAMILIES_HELP)
+def generate_cmd(seed: int, size: int, truth: str | None, sites: str | None, departments: bool,
+                 families: str | None = None) -> None:
     """生成网络并写出真值和站点清单。"""
-    network = generate(seed, size)
+    network = _network(seed, size, families)
     _write(network, truth, sites, departments)
     t = network.ground_truth()
     click.echo(f"已生成 {size} 个门户, {len(t['reports'])} 份年报, {len(t['missing'])} 份缺失, {len(t['decoys'])} 个干扰页面。")
@@ -51,10 +67,11 @@ generate_cmd.name = "generate"
 @click.option("--truth", type=click.Path(dir_okay=False), help="写出真值 JSON")
 @click.option("--sites", type=click.Path(dir_okay=False), help="写出站点清单 CSV")
 @click.option("--departments/--no-departments", default=False)
+@click.option("--families", default=None, metavar="all|FAMILY,...", help=FAMILIES_HELP)
 @click.option("--faults", default=None, metavar="all|KIND,...",
               help="故障模式(nianbao.sandbox.faults):all 或逗号分隔的故障种类;真值中记录每个故障")
 def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None, departments: bool,
-          faults: str | None = None) -> None:
+          families: str | None = None, faults: str | None = None) -> None:
     """启动代理服务器,模拟网络中的所有 *.gov.cn 站点。"""
 
     if faults:  # reliability: the fault mode wraps the same network
@@ -64,11 +81,11 @@ def serve(port: int, seed: int, size: int, truth: str | None, sites: str | None,
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--faults") from exc
     else:
-        network = generate(seed, size)
+        network = _network(seed, size, families)
     _write(network, truth, sites, departments)
     server = ProxyServer(network, port=port)
     click.echo(f"模拟网络代理已启动: {server.url}  ({size} 个门户, 种子 {seed})")
-    click.echo(f"使用方法: export http_proxy={server.url}  然后访问 {network.plans[0].entry}")
+    click.echo(f"使用方法: export http_proxy={server.url}  然后访问 {network.sites[0]['url']}")
     click.echo("按 Ctrl+C 停止。")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
