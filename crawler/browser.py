@@ -11,12 +11,15 @@ decides where the crawler goes).
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urlsplit
 
 from nianbao.crawler.discovery import site_base
 from nianbao.crawler.extract import decode_html
+
+log = logging.getLogger(__name__)
 
 ABORTED_RESOURCE_TYPES = frozenset({"image", "font", "media", "stylesheet"})
 CROSS_SITE_ALLOWED = frozenset({"document", "script", "xhr", "fetch"})
@@ -204,10 +207,31 @@ class _Pacer:
         self.last = time.monotonic()
 
 
+async def _press(page, target: str, wait_ms: int) -> tuple[bool, bool]:
+    """Click ``target`` as a person would; when it never becomes clickable (a list still growing
+    around it, a covered or animated element, a busy browser), dispatch the click event to it
+    instead: the page's own handlers run all the same.  Returns (clicked, navigated)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    for how in ("click", "dispatch"):
+        clicked = False
+        try:
+            async with page.expect_navigation(timeout=wait_ms):
+                if how == "click":
+                    await page.click(target, timeout=1000, no_wait_after=True)
+                else:
+                    await page.dispatch_event(target, "click", timeout=1000)
+                clicked = True
+            return True, True
+        except PlaywrightTimeout:  # no click, or a click and no navigation (the page changed in place)
+            if clicked:
+                return True, False
+    return False, False
+
+
 async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600, pace: float = 0.0) -> Exploration:
     """Explore a loaded Playwright ``page`` within ``max_clicks`` clicks and ``seconds``; clicks are at
     least ``pace`` seconds apart (the host's download delay: a click is a request to the site too)."""
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     found = Exploration(data=recorded_xhr(page))
     start = time.monotonic()
@@ -250,24 +274,36 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
             for _ in range(max_clicks if c["next"] else 1):
                 if found.clicks >= max_clicks or time.monotonic() - start > seconds:
                     break
+                target = f"[data-nb-click='{c['i']}']"
+                try:  # into view at once (Playwright's own scrolling waits for the element to stand still)
+                    await page.eval_on_selector(target, "e => e.scrollIntoView({block: 'center'})")
+                except Exception:  # noqa: BLE001 - gone: the click below tells
+                    pass
                 await pacer.wait()
                 found.clicks += 1
                 before = page.url
+                seen = {a[0] for a in found.anchors}  # to tell whether an in-place click changed anything
+                answers = len({b for _, b in found.data})
                 try:
-                    async with page.expect_navigation(timeout=settle_ms * 3):
-                        await page.click(f"[data-nb-click='{c['i']}']", timeout=1000, no_wait_after=True)
-                    navigated = True
-                except PlaywrightTimeout:  # no navigation: the page changed in place (a pager, a tab)
-                    navigated = False
+                    clicked, navigated = await _press(page, target, settle_ms * 3)
                 except Exception:  # noqa: BLE001 - the element went away, a dialog...
+                    clicked, navigated = False, False
+                if not clicked:  # the element took no click, not even a dispatched one
+                    log.debug("click failed: %r on %s", c["text"], page.url)
+                    found.clicks -= 1
                     pacer.done()
                     break
                 pacer.done()
                 if not navigated:
                     await _settle(page, settle_ms)
-                    found.anchors.extend(await _anchors(page))
+                    now = await _anchors(page)
+                    found.anchors.extend(now)
                     if not c["next"]:
                         break
+                    if pending:
+                        await asyncio.wait(pending, timeout=2)
+                    if not {a[0] for a in now} - seen and len({b for _, b in found.data}) == answers:
+                        break  # the pager changed nothing (its last page, or not a pager): no more clicks
                     continue
                 if page.url == before:
                     break

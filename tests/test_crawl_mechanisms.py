@@ -181,6 +181,50 @@ def test_a_list_loaded_on_scroll_is_read_to_its_last_page(tmp_path: Path) -> Non
     assert got.stats.get("nianbao/rendered", 0) <= 2
 
 
+def test_a_button_that_never_stands_still_is_still_pressed_and_not_pressed_again_for_nothing(tmp_path: Path) -> None:
+    # 「加载更多」 in a scrolling band (a marquee, common on portals): never stable, so a person-like
+    # click waits for ever; the click event is dispatched to it instead.  Its second press loads
+    # nothing new, so there is no third
+    script = """
+        document.getElementById('more').addEventListener('click', function () {
+          fetch('/api/more.json').then(r => r.json()).then(d => { d.forEach(x => {
+            var li = document.createElement('li'); li.innerHTML = '<a href="' + x.u + '">' + x.t + '</a>';
+            document.getElementById('list').appendChild(li); }); }); });"""
+    band = ("<style>@keyframes band { from { transform: translateX(0) } to { transform: translateX(300px) } }"
+            "#more { display: inline-block; animation: band 0.5s linear infinite }</style>")
+    pages = {"/": home("<a href='/xxgk/nb/'>政府信息公开年报</a>"),
+             "/xxgk/nb/": page("政府信息公开年报", band + "<ul id='list'><li><a href='/nb/a2024.html'>"
+                               "开发县2024年政府信息公开工作年度报告</a></li></ul><span id='more'>加载更多</span>", script),
+             "/api/more.json": ("application/json", json.dumps(
+                 [{"t": f"开发县{y}年政府信息公开工作年度报告", "u": f"/nb/a{y}.html"} for y in (2023, 2022)],
+                 ensure_ascii=False).encode())}
+    for year in (2024, 2023, 2022):
+        pages[f"/nb/a{year}.html"] = report(year)
+    portal = PagesPortal({WWW: pages})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert {url(f"/nb/a{y}.html") for y in (2024, 2023, 2022)} <= got.reports
+    assert got.stats.get("nianbao/clicks", 0) == 2 and portal.requests.count(url("/api/more.json")) == 2
+
+
+def test_a_page_reached_again_is_not_rendered_again(tmp_path: Path) -> None:
+    # the start page needs the browser twice over (a menu written by script, whose folder '/xxgk/'
+    # pieced out of the script is a failing guess) and the column links back to it as 首页: it is
+    # fetched again, and rendered once
+    menu = """var MENU = [{n: '首页', h: '/'}, {n: '信息公开', h: '/xxgk/'}];
+        document.getElementById('menu').innerHTML = MENU.map(m => '<a href="#' + m.h + '" data-h="' + m.h +
+          '" onclick="location.href=this.dataset.h + \\'index.html\\'; return false;">' + m.n + '</a>').join(' ');"""
+    portal = PagesPortal({WWW: {
+        "/": home("<div id='menu'></div>", menu),
+        "/xxgk/index.html": page("政府信息公开", "<a href='/'>首页</a><ul><li><a href='/nb/a2024.html'>"
+                                 "开发县2024年政府信息公开工作年度报告</a></li></ul>"),
+        "/nb/a2024.html": report(2024),
+    }})
+    got = crawl_portal(portal, tmp_path, AGENCY, HOME)
+    assert url("/nb/a2024.html") in got.reports
+    assert portal.requests.count(HOME) >= 2 and url("/xxgk/") in portal.requests  # reached again; the guess failed
+    assert got.stats.get("nianbao/rendered", 0) == 1, got.stats.get("nianbao/rendered")
+
+
 def test_sister_hosts_are_the_governments_and_no_one_elses(tmp_path: Path) -> None:
     # the county's disclosure column lives on the prefecture's platform, linked from a menu written by script
     portal = PagesPortal({

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -77,6 +77,7 @@ class PortalSpider(scrapy.Spider):
         self.explore_left: list[float] = []  # seconds
         self.trails: dict[int, Trail] = {}  # per portal: why it found what it found (the diagnosis)
         self.true_html: dict[str, str] = {}  # mislabeled pages (charset): their text, for the browser
+        self.render_seen: set[tuple[int, str]] = set()  # (portal, URL) sent to the browser to be explored: each once per crawl
         self.guessed_from: set[str] = set()  # pages rendered because a link pieced out of their script failed
 
     # --- setup -------------------------------------------------------------------------
@@ -394,11 +395,16 @@ class PortalSpider(scrapy.Spider):
         i = response.meta["nb_portal"]
         if not self.crawler.settings.getbool("NIANBAO_BROWSER", True):
             return None
+        key = (i, urldefrag(response.url)[0])
+        if key in self.render_seen:  # the same page reached again (its start URL linked as 首页…)
+            self.crawler.stats.inc_value("nianbao/render_repeat_skipped")
+            return None
         if self.render_left[i] <= 0:
             self.crawler.stats.inc_value("nianbao/render_budget_out")
             self.trail(i).budget_out = True
             return None
         self.render_left[i] -= 1
+        self.render_seen.add(key)
         self.crawler.stats.inc_value("nianbao/render_requested")
         extra: dict[str, Any] = {}
         if response.url in self.true_html:  # mojibake in the browser else
