@@ -280,7 +280,6 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
                 except Exception:  # noqa: BLE001 - gone: the click below tells
                     pass
                 await pacer.wait()
-                found.clicks += 1
                 before = page.url
                 seen = {a[0] for a in found.anchors}  # to tell whether an in-place click changed anything
                 answers = len({b for _, b in found.data})
@@ -288,12 +287,11 @@ async def explore(page, *, max_clicks: int, seconds: float, settle_ms: int = 600
                     clicked, navigated = await _press(page, target, settle_ms * 3)
                 except Exception:  # noqa: BLE001 - the element went away, a dialog...
                     clicked, navigated = False, False
+                pacer.done()
                 if not clicked:  # the element took no click, not even a dispatched one
                     log.debug("click failed: %r on %s", c["text"], page.url)
-                    found.clicks -= 1
-                    pacer.done()
                     break
-                pacer.done()
+                found.clicks += 1
                 if not navigated:
                     await _settle(page, settle_ms)
                     now = await _anchors(page)

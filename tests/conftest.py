@@ -5,6 +5,7 @@ Everything a fixture starts it stops; servers listen on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,6 +46,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
+DESKTOP = {"viewport": {"width": 1366, "height": 768}, "accept_downloads": True, "locale": "zh-CN"}  # an officer's screen
+
+
 @pytest.fixture(scope="module")
 def browser():
     """A Chromium the workbench browser tests drive (Playwright, sync API); closed after the module."""
@@ -54,3 +58,27 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture()
+def new_page(browser):
+    """Make pages, each in a fresh desktop context of the module's Chromium; closed after the test."""
+    contexts = []
+
+    def make():
+        ctx = browser.new_context(**DESKTOP)
+        contexts.append(ctx)
+        return ctx.new_page()
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def log_in(client, name: str, password: str = "secret-pass-1"):
+    """Log a workbench test client in through the login form (CSRF token and all); returns it."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    resp = client.post("/login", data={"username": name, "password": password, "csrf_token": token},
+                       follow_redirects=False)  # fmt: skip
+    assert resp.status_code == 303, resp.text
+    return client

@@ -21,6 +21,7 @@ from nianbao.workbench.overview import Filters
 from nianbao.workbench.places import place_of
 from nianbao.workbench.scope import RegionScope, code_prefix, resolve_region
 from nianbao.workbench.sessions import SecuritySettings
+from tests.conftest import log_in
 
 warnings.filterwarnings("ignore", message=".*httpx.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -164,12 +165,7 @@ def app(tmp_path, monkeypatch):
 
 
 def login(app, name: str, password: str = "secret-pass-1") -> TestClient:
-    client = TestClient(app)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    resp = client.post("/login", data={"username": name, "password": password, "csrf_token": token},
-                       follow_redirects=False)  # fmt: skip
-    assert resp.status_code == 303, resp.text
-    return client
+    return log_in(TestClient(app), name, password)
 
 
 def csrf(client: TestClient, path: str = "/") -> str:

@@ -36,20 +36,6 @@ def server(tmp_path_factory):
         yield {"base": base, "db": db}
 
 
-@pytest.fixture()
-def new_page(browser):
-    contexts = []
-
-    def make():
-        ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
-        contexts.append(ctx)
-        return ctx.new_page()
-
-    yield make
-    for ctx in contexts:
-        ctx.close()
-
-
 def log_in(page, base: str, name: str, password: str) -> None:
     page.goto(base + "/login")
     page.fill("input[name=username]", name)

@@ -49,13 +49,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture()
-def page_for(browser, server):
-    contexts = []
-
+def page_for(new_page, server):
     def make(user: str, password: str):
-        ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
-        contexts.append(ctx)
-        page = ctx.new_page()
+        page = new_page()
         page.dialogs = []
         page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
         page.goto(server["base"] + "/")
@@ -66,9 +62,7 @@ def page_for(browser, server):
         page.wait_for_url(server["base"] + "/")
         return page
 
-    yield make
-    for ctx in contexts:
-        ctx.close()
+    return make
 
 
 def test_officer_flow_filter_review_reingest_export(server, page_for):

@@ -21,7 +21,7 @@ from nianbao.sandbox import sample
 from nianbao.sandbox.harness import serving_workbench
 from nianbao.storage import rectify, users
 from nianbao.storage.store import Store
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, DESKTOP
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -43,7 +43,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(server, browser):
-    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True, locale="zh-CN")
+    ctx = browser.new_context(**DESKTOP)
     pg = ctx.new_page()
     pg.on("dialog", lambda d: d.accept())
     pg.goto(server["base"] + "/")

@@ -16,6 +16,7 @@ from nianbao.storage import views as q
 from nianbao.storage.store import Store
 from nianbao.workbench import original
 from nianbao.workbench.sessions import SecuritySettings
+from tests.conftest import log_in
 
 warnings.filterwarnings("ignore", message=".*httpx.*")
 from starlette.testclient import TestClient  # noqa: E402
@@ -78,9 +79,7 @@ def client_for(tmp_path, monkeypatch):
     clients = []
 
     def make(name):
-        client = TestClient(app)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-        client.post("/login", data={"username": name, "password": "secret-pass-1", "csrf_token": token})
+        client = log_in(TestClient(app), name)
         clients.append(client)
         return client
 

@@ -77,8 +77,7 @@ class PortalSpider(scrapy.Spider):
         self.explore_left: list[float] = []  # seconds
         self.trails: dict[int, Trail] = {}  # per portal: why it found what it found (the diagnosis)
         self.true_html: dict[str, str] = {}  # mislabeled pages (charset): their text, for the browser
-        self.render_seen: set[tuple[int, str]] = set()  # (portal, URL) sent to the browser to be explored: each once per crawl
-        self.guessed_from: set[str] = set()  # pages rendered because a link pieced out of their script failed
+        self.render_seen: set[tuple[int, str]] = set()  # (portal, URL) sent to the browser: each once per crawl
 
     # --- setup -------------------------------------------------------------------------
 
@@ -381,9 +380,8 @@ class PortalSpider(scrapy.Spider):
         self.crawler.stats.inc_value("nianbao/guesses_failed")
         log.debug("guessed link failed: %s (%s)", request.url, failure.getErrorMessage())
         source = request.meta.get("nb_guessed_from")
-        if not source or source in self.guessed_from or request.meta.get("nb_render") == "never":
+        if not source or request.meta.get("nb_render") == "never":
             return
-        self.guessed_from.add(source)
         meta = {k: v for k, v in request.meta.items() if k in ("nb_portal", "nb_render")}
         fake = scrapy.http.HtmlResponse(source, request=scrapy.Request(source, meta=meta), body=b"")
         req = self._render_again(fake, request.meta.get("nb_guessed_depth", 0))
